@@ -1,0 +1,3 @@
+from kestra_stream.cli import main
+
+main()
