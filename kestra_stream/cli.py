@@ -36,8 +36,9 @@ def _server_command(role: str) -> click.Command:
     @click.option("--port", type=int, default=8080, show_default=True, help="HTTP port of the webserver.")
     def command(config_path: Path | None, port: int) -> None:
         _load(config_path)
-        raise click.ClickException(f"`server {role}` needs the engine, which is not built yet; "
-                                   "use `server local` for now")
+        raise click.ClickException(
+            f"`server {role}` needs the engine, which is not built yet; use `server local` for now"
+        )
 
     return command
 

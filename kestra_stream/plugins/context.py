@@ -33,8 +33,9 @@ class KVStore(Protocol):
 
     def get(self, namespace: str, key: str) -> Any | None: ...
 
-    def set(self, namespace: str, key: str, value: Any, *, ttl: str | None = None, overwrite: bool = True) -> None:
-        ...
+    def set(
+        self, namespace: str, key: str, value: Any, *, ttl: str | None = None, overwrite: bool = True
+    ) -> None: ...
 
     def delete(self, namespace: str, key: str) -> bool: ...
 
@@ -65,8 +66,9 @@ class RunContext(Protocol):
         ``extra`` adds variables on top of :attr:`variables` for this call only.
         """
 
-    def metric(self, name: str, type: MetricType, value: float, tags: Mapping[str, str] | None = None) -> None:
-        ...
+    def metric(
+        self, name: str, type: MetricType, value: float, tags: Mapping[str, str] | None = None
+    ) -> None: ...
 
     def put_file(self, path: Path, name: str | None = None) -> str:
         """Store a local file in internal storage under this task run; return its ``kestra://`` URI."""
