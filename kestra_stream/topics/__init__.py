@@ -1,0 +1,1 @@
+"""The Kafka topic catalog (``topics/catalog.yaml``) and ``kestra-stream topics apply``."""
