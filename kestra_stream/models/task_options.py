@@ -1,0 +1,49 @@
+"""Value types of the properties every task (and trigger) shares."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from kestra_stream.models.durations import Duration
+
+
+class LogLevel(StrEnum):
+    TRACE = "TRACE"
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+
+_SEVERITY = {LogLevel.TRACE: 0, LogLevel.DEBUG: 1, LogLevel.INFO: 2, LogLevel.WARN: 3, LogLevel.ERROR: 4}
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class WorkerGroupFallback(StrEnum):
+    WAIT = "WAIT"
+    FAIL = "FAIL"
+    CANCEL = "CANCEL"
+
+
+class WorkerGroup(_Options):
+    """Which workers may run the task (EE); a blank ``key`` means the default group."""
+
+    key: str | None = None
+    fallback: WorkerGroupFallback = WorkerGroupFallback.WAIT
+
+
+class TaskCache(_Options):
+    """Reuse the outputs of an identical earlier run until ``ttl`` expires."""
+
+    enabled: bool
+    ttl: Duration | None = None
