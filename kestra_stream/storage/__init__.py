@@ -12,7 +12,13 @@ from kestra_stream.storage._layout import (
     task_run_prefix,
 )
 from kestra_stream.storage._local import LocalStorage
-from kestra_stream.storage._protocol import FileInfo, Storage, StorageFileNotFoundError, read_bytes
+from kestra_stream.storage._protocol import (
+    CHUNK_SIZE,
+    FileInfo,
+    Storage,
+    StorageFileNotFoundError,
+    read_bytes,
+)
 from kestra_stream.storage._s3 import S3Storage
 from kestra_stream.storage._uri import (
     InvalidStorageUriError,
@@ -23,6 +29,7 @@ from kestra_stream.storage._uri import (
 )
 
 __all__ = [
+    "CHUNK_SIZE",
     "FileInfo",
     "InvalidStorageUriError",
     "LocalStorage",

@@ -21,8 +21,8 @@ def make_s3_storage(*, tenant: str | None = None) -> S3Storage:
     parts = urlsplit(S3_ENDPOINT)
     return S3Storage(
         endpoint=parts.netloc,
-        access_key="minioadmin",
-        secret_key="minioadmin",
+        access_key=os.environ.get("KESTRA_TEST_S3_ACCESS_KEY", "minioadmin"),
+        secret_key=os.environ.get("KESTRA_TEST_S3_SECRET_KEY", "minioadmin"),
         bucket=S3_BUCKET,
         secure=parts.scheme == "https",
         tenant=tenant or f"test-{uuid.uuid4().hex[:12]}",
