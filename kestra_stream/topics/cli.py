@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kestra_stream.config import Config, ConfigError, load_config
-from kestra_stream.topics.admin import KafkaAdminError, TopicAdmin, kafka_client_properties
+from kestra_stream.topics.admin import AdminOptions, KafkaAdminError, TopicAdmin, kafka_client_properties
 from kestra_stream.topics.apply import ApplyOptions, apply_catalog
 from kestra_stream.topics.catalog import CatalogError, TopicCatalog, load_catalog
 from kestra_stream.topics.report import render_report
@@ -83,6 +83,7 @@ def list_topics(config_path: Path | None, catalog_path: Path | None, worker_grou
 @_catalog_option
 @_worker_group_option
 @click.option("--dry-run", is_flag=True, help="Only report what would be created or fixed.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per Kafka request.")
 @click.option("--fix", is_flag=True, help="Repair config drift and grow partitions where that is safe.")
 @click.option(
     "--allow-unsafe-partition-increase",
@@ -94,6 +95,7 @@ def apply_topics(
     catalog_path: Path | None,
     worker_groups: tuple[str, ...],
     dry_run: bool,
+    timeout: float,
     fix: bool,
     allow_unsafe_partition_increase: bool,
 ) -> None:
@@ -103,7 +105,10 @@ def apply_topics(
         dry_run=dry_run, fix=fix, allow_unsafe_partition_increase=allow_unsafe_partition_increase
     )
     try:
-        admin = TopicAdmin(client_properties=kafka_client_properties(load_config(config_path)))
+        admin = TopicAdmin(
+            client_properties=kafka_client_properties(load_config(config_path)),
+            options=AdminOptions(timeout_seconds=timeout),
+        )
         report = apply_catalog(catalog, admin, options)
     except KafkaAdminError as error:
         raise CommandFailure(str(error)) from error
