@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AliasChoices, Field, model_validator
 
+from kestra_stream.models.document import KestraModel
 from kestra_stream.models.durations import Duration
 
 
@@ -16,9 +16,7 @@ class RetryBehavior(StrEnum):
     CREATE_NEW_EXECUTION = "CREATE_NEW_EXECUTION"
 
 
-class _RetryPolicy(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
-
+class _RetryPolicy(KestraModel):
     max_attempts: int | None = Field(
         None,
         ge=1,

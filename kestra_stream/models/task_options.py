@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
+from kestra_stream.models.document import KestraModel
 from kestra_stream.models.durations import Duration
 
 
@@ -25,24 +23,20 @@ class LogLevel(StrEnum):
 _SEVERITY = {LogLevel.TRACE: 0, LogLevel.DEBUG: 1, LogLevel.INFO: 2, LogLevel.WARN: 3, LogLevel.ERROR: 4}
 
 
-class _Options(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
-
-
 class WorkerGroupFallback(StrEnum):
     WAIT = "WAIT"
     FAIL = "FAIL"
     CANCEL = "CANCEL"
 
 
-class WorkerGroup(_Options):
+class WorkerGroup(KestraModel):
     """Which workers may run the task (EE); a blank ``key`` means the default group."""
 
     key: str | None = None
     fallback: WorkerGroupFallback = WorkerGroupFallback.WAIT
 
 
-class TaskCache(_Options):
+class TaskCache(KestraModel):
     """Reuse the outputs of an identical earlier run until ``ttl`` expires."""
 
     enabled: bool

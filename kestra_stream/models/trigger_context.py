@@ -33,7 +33,9 @@ class TriggerContext(Payload):
 
     @property
     def uid(self) -> str:
-        return "_".join(part for part in (self.tenant_id, self.namespace, self.flow_id, self.trigger_id) if part)
+        return "_".join(
+            part for part in (self.tenant_id, self.namespace, self.flow_id, self.trigger_id) if part
+        )
 
 
 class TriggerRecord(TriggerContext):

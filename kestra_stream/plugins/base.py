@@ -1,20 +1,50 @@
-"""Base classes of every plugin: tasks (runnable and flowable), triggers and conditions.
+"""Base classes of every plugin: tasks (runnable and flowable), triggers, conditions, task runners.
 
 Plugins are pydantic models whose Python fields are snake_case and whose YAML/JSON names are
 Kestra's camelCase. Unknown properties are rejected, as Kestra does.
+
+A property holding another plugin is typed with :data:`AnyTask`, :data:`AnyTrigger`,
+:data:`AnyCondition` or :data:`AnyTaskRunner`: its ``type`` is looked up in the registry, then the
+whole object is validated by the class found, so nested errors keep their full path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
 
+from kestra_stream.models.document import KestraModel
+from kestra_stream.models.durations import DynamicDuration
+from kestra_stream.models.labels import Labels
+from kestra_stream.models.retry import Retry
+from kestra_stream.models.state import StateType
+from kestra_stream.models.task_options import LogLevel, TaskCache, WorkerGroup
 from kestra_stream.plugins.context import RunContext
+from kestra_stream.plugins.registry import registry
+
+__all__ = [
+    "DYNAMIC",
+    "AnyCondition",
+    "AnyTask",
+    "AnyTaskRunner",
+    "AnyTrigger",
+    "Condition",
+    "ExecutionUpdatingTask",
+    "FlowableTask",
+    "KestraModel",
+    "Plugin",
+    "PollingTrigger",
+    "RunnableTask",
+    "Task",
+    "TaskRunner",
+    "Trigger",
+    "dynamic",
+]
 
 DYNAMIC = "x-dynamic"
+ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
 
 
 def dynamic(default: Any = ..., **kwargs: Any) -> Any:
@@ -24,23 +54,12 @@ def dynamic(default: Any = ..., **kwargs: Any) -> Any:
     return Field(default, json_schema_extra=extra, **kwargs)
 
 
-class KestraModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        extra="forbid",
-        frozen=True,
-        arbitrary_types_allowed=True,
-    )
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
 class Plugin(KestraModel):
     type: str
     plugin_type: ClassVar[str] = ""
     plugin_aliases: ClassVar[tuple[str, ...]] = ()
+    outputs_model: ClassVar[type[BaseModel] | None] = None
+    """The outputs a task returns (or the variables a trigger exposes), for docs and the schema."""
 
     @classmethod
     def dynamic_properties(cls) -> frozenset[str]:
@@ -54,18 +73,19 @@ class Plugin(KestraModel):
 class Task(Plugin):
     """Properties common to every task (kestra-features.md §2.1)."""
 
-    id: str
+    id: str = Field(pattern=ID_PATTERN)
     description: str | None = None
-    retry: Any = None
-    timeout: str | None = dynamic(None)
+    retry: Retry | None = None
+    timeout: DynamicDuration | None = dynamic(None)
     disabled: bool = False
     allow_failure: bool = False
     allow_warning: bool = False
     run_if: str | None = dynamic(None)
-    log_level: str | None = None
+    log_level: LogLevel | None = None
     log_to_file: bool = False
-    worker_group: Any = None
-    task_cache: Any = None
+    worker_group: WorkerGroup | None = None
+    task_cache: TaskCache | None = None
+    version: str | None = None
 
 
 class RunnableTask(Task):
@@ -77,3 +97,59 @@ class RunnableTask(Task):
 
 class FlowableTask(Task):
     """Runs in the executor: decides which child task runs come next (issue 4 adds the logic)."""
+
+
+class ExecutionUpdatingTask(Task):
+    """Changes the execution itself (variables, state); applied by the executor, not a worker."""
+
+
+class Condition(Plugin):
+    """A predicate on a trigger's context; a list of conditions is AND-ed."""
+
+
+class TaskRunner(Plugin):
+    """Where a script task runs (``taskRunner: {type: ...}``)."""
+
+
+AnyTask = Annotated[
+    Task, PlainValidator(registry.validator_for(Task)), WithJsonSchema({"$ref": "#/$defs/Task"})
+]
+AnyCondition = Annotated[
+    Condition,
+    PlainValidator(registry.validator_for(Condition)),
+    WithJsonSchema({"$ref": "#/$defs/Condition"}),
+]
+AnyTaskRunner = Annotated[
+    TaskRunner,
+    PlainValidator(registry.validator_for(TaskRunner)),
+    WithJsonSchema({"$ref": "#/$defs/TaskRunner"}),
+]
+
+
+class Trigger(Plugin):
+    """Properties common to every trigger (kestra-features.md §4.1)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    description: str | None = None
+    disabled: bool = False
+    conditions: list[AnyCondition] | None = None
+    labels: Labels | None = None
+    stop_after: list[StateType] | None = None
+    allow_concurrent: bool = False
+    fail_on_trigger_error: bool = False
+    log_level: LogLevel | None = None
+    min_log_level: LogLevel | None = None
+    log_to_file: bool = False
+    worker_group: WorkerGroup | None = None
+    version: str | None = None
+
+
+class PollingTrigger(Trigger):
+    """Evaluated by a worker every ``interval``."""
+
+    interval: DynamicDuration | None = None
+
+
+AnyTrigger = Annotated[
+    Trigger, PlainValidator(registry.validator_for(Trigger)), WithJsonSchema({"$ref": "#/$defs/Trigger"})
+]
