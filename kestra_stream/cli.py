@@ -8,6 +8,7 @@ import click
 
 from kestra_stream import __version__
 from kestra_stream.config import Config, ConfigError, load_config
+from kestra_stream.indexes.cli import indexes
 from kestra_stream.topics.cli import topics
 
 _SERVER_ROLES = ("standalone", "webserver", "executor", "worker", "scheduler", "indexer")
@@ -58,3 +59,4 @@ for _role in _SERVER_ROLES:
     server.add_command(_server_command(_role))
 
 main.add_command(topics)
+main.add_command(indexes)

@@ -1,0 +1,1 @@
+"""Elasticsearch index templates and indices (``indexer/``) and ``kestra-stream indexes apply``."""
