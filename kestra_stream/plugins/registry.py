@@ -119,9 +119,13 @@ class PluginRegistry:
         """Known canonical types that look like ``type_name`` (for "did you mean" messages)."""
         self.load()
         canonical = sorted(set(self._canonical.values()))
-        matches = difflib.get_close_matches(type_name, canonical, n=n, cutoff=0.75)
-        if matches:
-            return matches
+        scored = sorted(
+            ((difflib.SequenceMatcher(None, type_name, name).ratio(), name) for name in canonical),
+            reverse=True,
+        )
+        if scored and scored[0][0] >= 0.8:
+            best = scored[0][0]
+            return [name for score, name in scored[:n] if score >= best - 0.03]
         simple_name = type_name.rsplit(".", 1)[-1].lower()
         by_simple_name = {name.rsplit(".", 1)[-1].lower(): name for name in canonical}
         close = difflib.get_close_matches(simple_name, list(by_simple_name), n=n, cutoff=0.8)
