@@ -31,8 +31,8 @@ ES_TRANSPORT_PORT="${ES_TRANSPORT_PORT:-9300}"
 S3_PORT="${S3_PORT:-9000}"
 S3_ACCESS_KEY="${S3_ACCESS_KEY:-minioadmin}"
 S3_SECRET_KEY="${S3_SECRET_KEY:-minioadmin}"
-CLUSTER_PORTS=(19092 29092 39092)
-CLUSTER_CONTROLLER_PORTS=(19093 29093 39093)
+read -r -a CLUSTER_PORTS <<<"${KAFKA_CLUSTER_PORTS:-19092 29092 39092}"
+read -r -a CLUSTER_CONTROLLER_PORTS <<<"${KAFKA_CLUSTER_CONTROLLER_PORTS:-19093 29093 39093}"
 
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 ES_HEAP_MIN="${ES_HEAP_MIN:-512m}"
@@ -120,7 +120,7 @@ stop_pid() {
 mvn_run() {
 	local t
 	t="$(now)"
-	mvn -B -q -ntp -Dmaven.repo.local="$CACHE/m2" "$@" || die "mvn failed: $*"
+	mvn -B -q -ntp -Dstyle.color=never -Dmaven.repo.local="$CACHE/m2" "$@" || die "mvn failed: $*"
 	log "  mvn $(printf '%s ' "$@" | cut -c1-90)... $(since "$t")"
 }
 
