@@ -32,7 +32,6 @@ class PreparedRequest:
     method: str
     headers: dict[str, str]
     data: Any
-    auth: aiohttp.BasicAuth | None
     timeout: aiohttp.ClientTimeout
     follow_redirects: bool
     verify_ssl: bool
@@ -45,7 +44,7 @@ def _seconds(value: str | None) -> float | None:
 
 
 def _form(ctx: RunContext, form: Mapping[str, Any], multipart: bool) -> aiohttp.FormData:
-    data = aiohttp.FormData(quote_fields=True)
+    data = aiohttp.FormData(quote_fields=True, default_to_multipart=multipart)
     for name, value in form.items():
         if isinstance(value, Mapping) and "content" in value:
             # A file part: {name, content (URI or text), contentType}.
@@ -63,8 +62,6 @@ def _form(ctx: RunContext, form: Mapping[str, Any], multipart: bool) -> aiohttp.
             )
         else:
             data.add_field(name, as_text(value))
-    if multipart:
-        data._is_multipart = True  # aiohttp's only switch to force multipart for text-only forms
     return data
 
 
@@ -82,17 +79,14 @@ def prepare(task: HttpRequestTask, ctx: RunContext) -> PreparedRequest:
         data = (body if isinstance(body, str) else orjson.dumps(body).decode()).encode()
         if not any(key.lower() == "content-type" for key in headers):
             headers["Content-Type"] = content_type or DEFAULT_CONTENT_TYPE
-    auth = None
     if task.auth is not None and task.auth.type == "BASIC":
-        auth = aiohttp.BasicAuth(
-            as_text(ctx.render(task.auth.username)), as_text(ctx.render(task.auth.password))
-        )
+        user, password = ctx.render(task.auth.username), ctx.render(task.auth.password)
+        headers["Authorization"] = aiohttp.encode_basic_auth(as_text(user), as_text(password))
     elif task.auth is not None:
         headers["Authorization"] = f"Bearer {as_text(ctx.render(task.auth.token))}"
     elif options is not None and options.basic_auth_user:
-        auth = aiohttp.BasicAuth(
-            as_text(ctx.render(options.basic_auth_user)), as_text(ctx.render(options.basic_auth_password))
-        )
+        user, password = ctx.render(options.basic_auth_user), ctx.render(options.basic_auth_password)
+        headers["Authorization"] = aiohttp.encode_basic_auth(as_text(user), as_text(password))
     read = _seconds(options.read_timeout) if options else None
     read_idle = _seconds(options.read_idle_timeout) if options else None
     return PreparedRequest(
@@ -100,7 +94,6 @@ def prepare(task: HttpRequestTask, ctx: RunContext) -> PreparedRequest:
         method=task.method.upper(),
         headers=headers,
         data=data,
-        auth=auth,
         timeout=aiohttp.ClientTimeout(
             total=None,
             connect=_seconds(options.connect_timeout) if options else None,
@@ -128,7 +121,6 @@ async def exchange(request: PreparedRequest, handle: Callable[[aiohttp.ClientRes
             request.uri,
             headers=request.headers,
             data=request.data,
-            auth=request.auth,
             allow_redirects=request.follow_redirects,
             ssl=request.verify_ssl,
         ) as response,
