@@ -376,8 +376,6 @@ up_es() {
 		mkdir -p "$dir/data" "$dir/logs" "$dir/tmp"
 		rm -rf "$dir/config"
 		cp -r "$home/config" "$dir/config"
-		# keep the GC log with the other logs (jvm.options writes logs/gc.log relative to the cwd)
-		sed -i "s#file=logs/gc.log#file=$dir/logs/gc.log#" "$dir/config/jvm.options"
 		mkdir -p "$dir/config/jvm.options.d"
 		printf -- '-Xms%s\n-Xmx%s\n' "$ES_HEAP_MIN" "$ES_HEAP_MAX" >"$dir/config/jvm.options.d/heap.options"
 		cat >"$dir/config/elasticsearch.yml" <<EOF
