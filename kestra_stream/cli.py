@@ -8,6 +8,7 @@ import click
 
 from kestra_stream import __version__
 from kestra_stream.config import Config, ConfigError, load_config
+from kestra_stream.flows.cli import flow
 from kestra_stream.indexes.cli import indexes
 from kestra_stream.topics.cli import topics
 
@@ -60,3 +61,4 @@ for _role in _SERVER_ROLES:
 
 main.add_command(topics)
 main.add_command(indexes)
+main.add_command(flow)

@@ -395,5 +395,7 @@ def _validate_input(value: Any) -> Input:
     return cls.model_validate(value)
 
 
-AnyInput = Annotated[Input, PlainValidator(_validate_input), WithJsonSchema({"$ref": "#/$defs/Input"})]
+AnyInput = Annotated[
+    Input, PlainValidator(_validate_input), WithJsonSchema({"allOf": [{"$ref": "#/$defs/Input"}]})
+]
 """An input of any type: its ``type`` selects the model, errors keep their path."""

@@ -112,17 +112,17 @@ class TaskRunner(Plugin):
 
 
 AnyTask = Annotated[
-    Task, PlainValidator(registry.validator_for(Task)), WithJsonSchema({"$ref": "#/$defs/Task"})
+    Task, PlainValidator(registry.validator_for(Task)), WithJsonSchema({"allOf": [{"$ref": "#/$defs/Task"}]})
 ]
 AnyCondition = Annotated[
     Condition,
     PlainValidator(registry.validator_for(Condition)),
-    WithJsonSchema({"$ref": "#/$defs/Condition"}),
+    WithJsonSchema({"allOf": [{"$ref": "#/$defs/Condition"}]}),
 ]
 AnyTaskRunner = Annotated[
     TaskRunner,
     PlainValidator(registry.validator_for(TaskRunner)),
-    WithJsonSchema({"$ref": "#/$defs/TaskRunner"}),
+    WithJsonSchema({"allOf": [{"$ref": "#/$defs/TaskRunner"}]}),
 ]
 
 
@@ -151,5 +151,7 @@ class PollingTrigger(Trigger):
 
 
 AnyTrigger = Annotated[
-    Trigger, PlainValidator(registry.validator_for(Trigger)), WithJsonSchema({"$ref": "#/$defs/Trigger"})
+    Trigger,
+    PlainValidator(registry.validator_for(Trigger)),
+    WithJsonSchema({"allOf": [{"$ref": "#/$defs/Trigger"}]}),
 ]

@@ -73,7 +73,9 @@ class TimeBetween(_OnDate):
             try:
                 _parse_offset_time(value)
             except ValueError:
-                raise ValueError(f"invalid time `{value}`, expected e.g. `14:30:00` or `14:30:00+02:00`") from None
+                raise ValueError(
+                    f"invalid time `{value}`, expected e.g. `14:30:00` or `14:30:00+02:00`"
+                ) from None
         return value
 
     @model_validator(mode="after")

@@ -60,7 +60,9 @@ class HasRetryAttempt(Condition):
     not_in: list[StateType] | None = None
 
 
-@plugin("io.kestra.plugin.core.condition.FlowCondition", "io.kestra.core.models.conditions.types.FlowCondition")
+@plugin(
+    "io.kestra.plugin.core.condition.FlowCondition", "io.kestra.core.models.conditions.types.FlowCondition"
+)
 class FlowCondition(Condition):
     """Deprecated: use ``ExecutionFlow``."""
 

@@ -29,6 +29,8 @@ class TimeWindow(KestraModel):
     def _fields_of_type(self) -> TimeWindow:
         if self.type is TimeWindowType.DAILY_TIME_DEADLINE and self.deadline is None:
             raise ValueError("`deadline` is required for a DAILY_TIME_DEADLINE window")
-        if self.type is TimeWindowType.DAILY_TIME_WINDOW and (self.start_time is None or self.end_time is None):
+        if self.type is TimeWindowType.DAILY_TIME_WINDOW and (
+            self.start_time is None or self.end_time is None
+        ):
             raise ValueError("`startTime` and `endTime` are required for a DAILY_TIME_WINDOW window")
         return self

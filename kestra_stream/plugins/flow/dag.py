@@ -33,13 +33,17 @@ class Dag(WithHandlers):
             if missing:
                 problems.append(
                     {
-                        "type": PydanticCustomError("dag_dependency", "Not existing task id in dependency: {ids}"),
+                        "type": PydanticCustomError(
+                            "dag_dependency", "Not existing task id in dependency: {ids}"
+                        ),
                         "loc": ("tasks", index, "dependsOn"),
                         "input": node.depends_on,
                         "ctx": {"ids": str(missing)},
                     }
                 )
-            graph.add(node.task.id, *(dependency for dependency in node.depends_on or () if dependency in ids))
+            graph.add(
+                node.task.id, *(dependency for dependency in node.depends_on or () if dependency in ids)
+            )
         if not problems:
             try:
                 graph.prepare()

@@ -29,7 +29,9 @@ def normalize_cron(expression: str, *, with_seconds: bool = False) -> str:
     text = " ".join(expression.split())
     if text.startswith("@"):
         if text.lower() not in NICKNAMES:
-            raise CronError(f"invalid cron expression `{expression}`: unknown nickname, use one of {list(NICKNAMES)}")
+            raise CronError(
+                f"invalid cron expression `{expression}`: unknown nickname, use one of {list(NICKNAMES)}"
+            )
         text = NICKNAMES[text.lower()]
         return f"0 {text}" if with_seconds else text
     expected = 6 if with_seconds else 5

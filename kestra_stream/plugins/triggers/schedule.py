@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from kestra_stream.models.dates import ZonedDateTime
+from kestra_stream.models.document import field_error
 from kestra_stream.models.durations import Duration
 from kestra_stream.plugins.base import AnyCondition, Trigger, dynamic
 from kestra_stream.plugins.registry import plugin
-from kestra_stream.plugins.triggers.cron import normalize_cron
+from kestra_stream.plugins.triggers.cron import CronError, normalize_cron
 
 
 class RecoverMissedSchedules(StrEnum):
@@ -50,7 +51,9 @@ class Schedule(Trigger):
     recover_missed_schedules: RecoverMissedSchedules | None = None
     late_maximum_delay: Duration | None = None
     backfill: dict[str, Any] | None = Field(None, description="Deprecated: backfills are runtime operations.")
-    schedule_conditions: list[AnyCondition] | None = Field(None, description="Deprecated alias of `conditions`.")
+    schedule_conditions: list[AnyCondition] | None = Field(
+        None, description="Deprecated alias of `conditions`."
+    )
     interval: Duration | None = Field(None, description="Unused by the scheduler; kept for old flows.")
     outputs_model = ScheduleVariables
 
@@ -58,7 +61,10 @@ class Schedule(Trigger):
 
     @model_validator(mode="after")
     def _cron_parses(self) -> Schedule:
-        normalize_cron(self.cron, with_seconds=self.with_seconds)
+        try:
+            normalize_cron(self.cron, with_seconds=self.with_seconds)
+        except CronError as error:
+            raise field_error("Schedule", ("cron",), str(error), self.cron) from None
         return self
 
     def croniter_expression(self) -> str:

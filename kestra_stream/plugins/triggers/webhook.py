@@ -6,11 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
+from kestra_stream.models.document import field_error
 from kestra_stream.plugins.base import Trigger, dynamic
 from kestra_stream.plugins.conditions.multiple import MultipleCondition
 from kestra_stream.plugins.registry import plugin
 
-MULTIPLE_CONDITION_FORBIDDEN = "Webhook triggers cannot use a MultipleCondition (conditions are evaluated per request)"
+MULTIPLE_CONDITION_FORBIDDEN = (
+    "Webhook triggers cannot use a MultipleCondition (conditions are evaluated per request)"
+)
 
 
 class WebhookVariables(BaseModel):
@@ -35,6 +38,9 @@ class Webhook(Trigger):
 
     @model_validator(mode="after")
     def _no_multiple_condition(self) -> Webhook:
-        if any(isinstance(condition, MultipleCondition) for condition in self.conditions or ()):
-            raise ValueError(MULTIPLE_CONDITION_FORBIDDEN)
+        for index, condition in enumerate(self.conditions or ()):
+            if isinstance(condition, MultipleCondition):
+                raise field_error(
+                    "Webhook", ("conditions", index), MULTIPLE_CONDITION_FORBIDDEN, condition.type
+                )
         return self
