@@ -84,9 +84,7 @@ def write_input_files(ctx: RunContext, directory: Path, files: Mapping[str, Any]
 
 def collect_output_files(ctx: RunContext, directory: Path, patterns: Iterable[str]) -> dict[str, str]:
     """Upload files matching the globs (relative to ``directory``); ``relative path → kestra:// URI``."""
-    matchers = [
-        glob_regex(pattern[2:] if pattern.startswith("./") else pattern) for pattern in patterns
-    ]
+    matchers = [glob_regex(pattern[2:] if pattern.startswith("./") else pattern) for pattern in patterns]
     if not matchers:
         return {}
     uploaded: dict[str, str] = {}
