@@ -8,7 +8,6 @@ from kestra_stream.flows._yaml import Path
 from kestra_stream.flows.model import Flow
 from kestra_stream.flows.walk import all_tasks, all_triggers
 from kestra_stream.models.durations import is_expression
-from kestra_stream.models.labels import forbidden_system_labels, system_label_message
 from kestra_stream.plugins.flow.subflows import ForEachItem, Subflow
 
 Problem = tuple[Path, str]
@@ -19,7 +18,6 @@ def check_flow(flow: Flow) -> list[Problem]:
     return [
         *_unique_task_ids(flow),
         *_unique_trigger_ids(flow),
-        *_trigger_labels(flow),
         *_inputs(flow),
         *_unique_output_ids(flow),
         *_recursive_calls(flow),
@@ -47,13 +45,6 @@ def _unique_trigger_ids(flow: Flow) -> Iterator[Problem]:
 def _unique_output_ids(flow: Flow) -> Iterator[Problem]:
     ids = ((("outputs", index), output.id) for index, output in enumerate(flow.outputs or ()))
     return _duplicates(ids, "Duplicate output with name [{}]")
-
-
-def _trigger_labels(flow: Flow) -> Iterator[Problem]:
-    for located in all_triggers(flow):
-        offending = forbidden_system_labels(located.plugin.labels or ())
-        if offending:
-            yield (*located.path, "labels"), system_label_message(offending[0])
 
 
 def _inputs(flow: Flow) -> Iterator[Problem]:

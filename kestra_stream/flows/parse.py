@@ -155,6 +155,8 @@ def _message(error: ErrorDetails, parent: Any, registry: PluginRegistry) -> str:
         return f"size must be between 0 and {context.get('max_length')}"
     if kind == "greater_than_equal":
         return f"must be greater than or equal to {context.get('ge')}"
+    if kind == "union_tag_invalid":
+        return f"Invalid type: {context.get('tag')}, expected one of {context.get('expected_tags')}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return str(error["msg"])
@@ -180,6 +182,9 @@ def _from_pydantic(
 ) -> list[Violation]:
     violations = []
     for detail in error.errors():
-        path, parent = _resolve_path(data, tuple(detail["loc"]))
+        loc = tuple(detail["loc"])
+        if detail["type"] == "union_tag_invalid":
+            loc = (*loc, str((detail.get("ctx") or {}).get("discriminator", "type")).strip("'"))
+        path, parent = _resolve_path(data, loc)
         violations.append(_violation(document, path, _message(detail, parent, registry)))
     return violations

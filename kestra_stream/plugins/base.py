@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema, field_validator
 
 from kestra_stream.models.document import KestraModel
 from kestra_stream.models.durations import DynamicDuration
-from kestra_stream.models.labels import Labels
+from kestra_stream.models.labels import Label, Labels, forbidden_system_labels, system_label_message
 from kestra_stream.models.retry import Retry
 from kestra_stream.models.state import StateType
 from kestra_stream.models.task_options import LogLevel, TaskCache, WorkerGroup
@@ -142,6 +142,14 @@ class Trigger(Plugin):
     log_to_file: bool = False
     worker_group: WorkerGroup | None = None
     version: str | None = None
+
+    @field_validator("labels")
+    @classmethod
+    def _user_labels_only(cls, labels: tuple[Label, ...] | None) -> tuple[Label, ...] | None:
+        offending = forbidden_system_labels(labels or ())
+        if offending:
+            raise ValueError(system_label_message(offending[0]))
+        return labels
 
 
 class PollingTrigger(Trigger):

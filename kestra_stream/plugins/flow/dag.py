@@ -34,11 +34,10 @@ class Dag(WithHandlers):
                 problems.append(
                     {
                         "type": PydanticCustomError(
-                            "dag_dependency", "Not existing task id in dependency: {ids}"
+                            "dag_dependency", "Not existing task id in dependency: {ids}", {"ids": str(missing)}
                         ),
                         "loc": ("tasks", index, "dependsOn"),
                         "input": node.depends_on,
-                        "ctx": {"ids": str(missing)},
                     }
                 )
             graph.add(
@@ -51,10 +50,11 @@ class Dag(WithHandlers):
                 cycle = " -> ".join(error.args[1])
                 problems.append(
                     {
-                        "type": PydanticCustomError("dag_cycle", "Cyclic dependency between tasks: {cycle}"),
+                        "type": PydanticCustomError(
+                            "dag_cycle", "Cyclic dependency between tasks: {cycle}", {"cycle": cycle}
+                        ),
                         "loc": ("tasks",),
                         "input": [node.task.id for node in self.tasks],
-                        "ctx": {"cycle": cycle},
                     }
                 )
         if problems:
