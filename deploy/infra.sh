@@ -120,7 +120,11 @@ stop_pid() {
 mvn_run() {
 	local t
 	t="$(now)"
-	mvn -B -q -ntp -Dstyle.color=never -Dmaven.repo.local="$CACHE/m2" "$@" || die "mvn failed: $*"
+	mkdir -p "$CACHE"
+	if ! mvn -B -q -ntp -Dstyle.color=never -Dmaven.repo.local="$CACHE/m2" "$@" >>"$CACHE/mvn.log" 2>&1 </dev/null; then
+		tail -n 30 "$CACHE/mvn.log" >&2
+		die "mvn failed: $* (log: $CACHE/mvn.log)"
+	fi
 	log "  mvn $(printf '%s ' "$@" | cut -c1-90)... $(since "$t")"
 }
 
