@@ -130,15 +130,21 @@ def _resolve_path(data: Any, loc: tuple[str | int, ...]) -> tuple[Path, Any]:
             parent, node = node, node[segment]
             path.append(segment)
         elif isinstance(node, Mapping):
-            key = next((key for key in node if str(key) == str(segment)), None)
+            key = next((key for key in node if _key_text(key) == str(segment)), None)
             if key is not None:
                 parent, node = node, node[key]
-                path.append(str(key))
+                path.append(_key_text(key))
             elif last:
                 parent = node
                 path.append(str(segment))
         # else: a union member's name, or a segment below a scalar: not part of the document
     return tuple(path), parent
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def _message(error: ErrorDetails, parent: Any, registry: PluginRegistry) -> str:

@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    SerializationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from kestra_stream.models.document import KestraModel
 from kestra_stream.models.durations import DynamicDuration
@@ -111,18 +119,37 @@ class TaskRunner(Plugin):
     """Where a script task runs (``taskRunner: {type: ...}``)."""
 
 
+def _dump_as_own_class(value: BaseModel, info: SerializationInfo) -> Any:
+    """Serialize a plugin with all the properties of its own class, not just the declared base's."""
+    return value.model_dump(
+        mode=info.mode,
+        by_alias=bool(info.by_alias),
+        exclude_none=info.exclude_none,
+        exclude_defaults=info.exclude_defaults,
+        exclude_unset=info.exclude_unset,
+        round_trip=info.round_trip,
+    )
+
+
+_AS_OWN_CLASS = PlainSerializer(_dump_as_own_class)
+
 AnyTask = Annotated[
-    Task, PlainValidator(registry.validator_for(Task)), WithJsonSchema({"allOf": [{"$ref": "#/$defs/Task"}]})
+    Task,
+    PlainValidator(registry.validator_for(Task)),
+    WithJsonSchema({"allOf": [{"$ref": "#/$defs/Task"}]}),
+    _AS_OWN_CLASS,
 ]
 AnyCondition = Annotated[
     Condition,
     PlainValidator(registry.validator_for(Condition)),
     WithJsonSchema({"allOf": [{"$ref": "#/$defs/Condition"}]}),
+    _AS_OWN_CLASS,
 ]
 AnyTaskRunner = Annotated[
     TaskRunner,
     PlainValidator(registry.validator_for(TaskRunner)),
     WithJsonSchema({"allOf": [{"$ref": "#/$defs/TaskRunner"}]}),
+    _AS_OWN_CLASS,
 ]
 
 
@@ -162,4 +189,5 @@ AnyTrigger = Annotated[
     Trigger,
     PlainValidator(registry.validator_for(Trigger)),
     WithJsonSchema({"allOf": [{"$ref": "#/$defs/Trigger"}]}),
+    _AS_OWN_CLASS,
 ]

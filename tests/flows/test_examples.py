@@ -51,7 +51,14 @@ def test_examples_use_only_registered_types() -> None:
 
 def test_examples_keep_their_details() -> None:
     flows = {flow.id: flow for path in EXAMPLES for flow in parse_flows(path.read_text())}
-    assert set(flows) >= {"getting_started", "benchmark01", "switch", "parallel", "scheduled_date", "downstream"}
+    assert set(flows) >= {
+        "getting_started",
+        "benchmark01",
+        "switch",
+        "parallel",
+        "scheduled_date",
+        "downstream",
+    }
     switch = flows["switch"].tasks[0]
     assert set(switch.cases) == {"FIRST", "SECOND", "THIRD"}  # type: ignore[attr-defined]
     retry = flows["retry"].tasks[0].retry
