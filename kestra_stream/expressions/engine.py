@@ -72,31 +72,43 @@ class ExpressionEngine:
             _java_time.zone(time_zone, _java_time.default_zone()) if time_zone else _java_time.default_zone()
         )
         self._environment = PebbleEnvironment(build_filters(zone), TESTS, build_functions(zone))
-        self._environment.render_template = self._render_variables  # type: ignore[attr-defined]
+        self._functions = dict(self._environment.globals)
+        self._environment.render_template = self._render_nested  # type: ignore[attr-defined]
+        self._parse: Callable[[str], str] = lru_cache(maxsize=cache_size)(
+            lambda expression: emit_jinja(parse_expression(expression))
+        )
         self._translate: Callable[[str], TranslatedTemplate] = lru_cache(maxsize=cache_size)(translate)
         self._template: Callable[[str], Template] = lru_cache(maxsize=cache_size)(self._compile_template)
-        self._expression: Callable[[str], TemplateExpression] = lru_cache(maxsize=cache_size)(
-            self._compile_expression
-        )
+        self._expression: Callable[[str], Template] = lru_cache(maxsize=cache_size)(self._compile_expression)
 
     # -- compilation (cached by source) -----------------------------------------------------
     def _compile_template(self, template: str) -> Template:
         return self._environment.from_string(self._translate(template).jinja_source)
 
-    def _compile_expression(self, jinja_expression: str) -> TemplateExpression:
-        return self._environment.compile_expression(jinja_expression, undefined_to_none=False)
+    def _compile_expression(self, jinja_expression: str) -> Template:
+        expression: TemplateExpression = self._environment.compile_expression(
+            jinja_expression, undefined_to_none=False
+        )
+        return expression._template  # rendered directly, see _evaluate_jinja
 
     def _variables(self, context: Mapping[str, Any], services: ExpressionServices | None) -> dict[str, Any]:
-        variables = dict(context)
+        # Functions are merged here once: Jinja's own merge walks a slow ChainMap on every render.
+        variables = {**self._functions, **context}
         variables[SERVICES_KEY] = services or self.services
         return variables
 
     # -- rendering ----------------------------------------------------------------------------
+    def _render_nested(self, template: str, variables: dict[str, Any]) -> str:
+        """``render()`` inside a template: the caller's visible variables plus the functions."""
+        return self._render_variables(template, {**self._functions, **variables})
+
     def _render_variables(self, template: str, variables: dict[str, Any]) -> str:
         if not _has_pebble(template):
             return template
         try:
-            rendered: str = self._template(template).render(variables)
+            compiled = self._template(template)
+            context = compiled.new_context(variables, shared=True)
+            rendered = "".join(compiled.root_render_func(context))
         except Exception as error:
             raise _as_expression_error(error, template) from None
         if self.recursive_rendering and rendered != template and _has_pebble(rendered):
@@ -113,8 +125,11 @@ class ExpressionEngine:
 
     def _evaluate_jinja(self, jinja_expression: str, variables: dict[str, Any], source: str) -> Any:
         try:
-            result = self._expression(jinja_expression)(variables)
-            return fail_if_undefined(result)
+            compiled = self._expression(jinja_expression)
+            context = compiled.new_context(variables, shared=True)
+            for _ in compiled.root_render_func(context):
+                pass
+            return fail_if_undefined(context.vars["result"])
         except Exception as error:
             raise _as_expression_error(error, source) from None
 
@@ -123,7 +138,7 @@ class ExpressionEngine:
     ) -> Any:
         """Evaluate a bare expression (``outputs.task.value | upper``) to its native value."""
         try:
-            jinja_expression = emit_jinja(parse_expression(expression))
+            jinja_expression = self._parse(expression)
         except ExpressionError as error:
             raise ExpressionError(error.reason, expression) from None
         return self._evaluate_jinja(jinja_expression, self._variables(context, services), expression)

@@ -19,7 +19,10 @@ def engine() -> ExpressionEngine:
 def context() -> dict[str, Any]:
     return {
         "flow": {"id": "hello", "namespace": "company.team", "revision": 3, "tenantId": None},
-        "execution": {"id": "exec1", "startDate": dt.datetime(2024, 11, 13, 14, 38, 38, 355668, tzinfo=dt.UTC)},
+        "execution": {
+            "id": "exec1",
+            "startDate": dt.datetime(2024, 11, 13, 14, 38, 38, 355668, tzinfo=dt.UTC),
+        },
         "inputs": {
             "name": "Kestra",
             "optional_input": None,

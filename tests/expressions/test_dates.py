@@ -44,8 +44,14 @@ FORMATS = [
     ("{{ d | date('EEEE d MMMM', locale='fr') }}", "lundi 15 janvier"),
     ("{{ d | date('SSSSSSSSS n') }}", "123456000 123456000"),
     ("{{ d | date(\"'Quarter' Q ''yy\") }}", "Quarter 1 '24"),
-    ("{{ d | date('iso_date_time', timeZone='Europe/Paris') }}", "2024-01-15T10:05:03.123456+01:00[Europe/Paris]"),
-    ("{{ d | date('iso_zoned_date_time', timeZone='Europe/Paris') }}", "2024-01-15T10:05:03.123456+01:00[Europe/Paris]"),
+    (
+        "{{ d | date('iso_date_time', timeZone='Europe/Paris') }}",
+        "2024-01-15T10:05:03.123456+01:00[Europe/Paris]",
+    ),
+    (
+        "{{ d | date('iso_zoned_date_time', timeZone='Europe/Paris') }}",
+        "2024-01-15T10:05:03.123456+01:00[Europe/Paris]",
+    ),
     ("{{ d | date('iso_date') }}", "2024-01-15Z"),
     ("{{ d | date('iso_time') }}", "09:05:03.123456Z"),
     ("{{ d | date('iso_local_date') }}", "2024-01-15"),
@@ -62,7 +68,10 @@ FORMATS = [
     ("{{ epoch | date('yyyy-MM-dd HH:mm:ss') }}", "2024-01-15 09:05:03"),
     ("{{ local | date('yyyy-MM-dd HH:mm') }}", "2024-01-15 12:00"),  # LocalDate → noon
     ('{{ stringDate | date(existingFormat="yyyy-MMMM-d", format="yyyy/MMMM/d") }}', "2024/January/5"),
-    ("{{ '15/01/2024 10:30' | date('yyyy-MM-dd HH:mm', existingFormat='dd/MM/yyyy HH:mm') }}", "2024-01-15 10:30"),
+    (
+        "{{ '15/01/2024 10:30' | date('yyyy-MM-dd HH:mm', existingFormat='dd/MM/yyyy HH:mm') }}",
+        "2024-01-15 10:30",
+    ),
     ("{{ '20240115' | date('yyyy-MM-dd', existingFormat='yyyyMMdd') }}", "2024-01-15"),
     ("{{ paris | date('HH:mm') }}", "09:05"),  # converted to the server zone (UTC here)
 ]
@@ -116,8 +125,10 @@ TIMESTAMPS = [
     ("{{ d | timestampMicro }}", "1705309503123456"),
     ("{{ d | timestampNano }}", "1705309503123456000"),
     ("{{ d | timestamp(timeZone='Europe/Paris') }}", "1705309503"),
-    ("{{ '2024-01-15 10:05:03' | timestamp(existingFormat='yyyy-MM-dd HH:mm:ss', timeZone='Europe/Paris') }}",
-     "1705309503"),
+    (
+        "{{ '2024-01-15 10:05:03' | timestamp(existingFormat='yyyy-MM-dd HH:mm:ss', timeZone='Europe/Paris') }}",  # noqa: E501 (documented example kept on one line)
+        "1705309503",
+    ),
 ]
 
 
@@ -133,8 +144,12 @@ def test_now(engine: ExpressionEngine) -> None:
     assert isinstance(now, dt.datetime) and now >= before.replace(microsecond=0) - dt.timedelta(seconds=1)
     paris = engine.evaluate('now(timeZone="Europe/Paris")', {})
     assert paris.tzinfo == ZoneInfo("Europe/Paris")
-    assert engine.render("{{ now() | date('yyyy-MM-dd') }}", {}) == dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
-    assert int(engine.render("{{ now() | timestamp(timeZone='Asia/Kolkata') }}", {})) >= int(before.timestamp())
+    assert engine.render("{{ now() | date('yyyy-MM-dd') }}", {}) == dt.datetime.now(dt.UTC).strftime(
+        "%Y-%m-%d"
+    )
+    assert int(engine.render("{{ now() | timestamp(timeZone='Asia/Kolkata') }}", {})) >= int(
+        before.timestamp()
+    )
     assert len(engine.render("{{ now() | timestampNano(timeZone='Asia/Kolkata') }}", {})) == 19
     yesterday = engine.render("{{ now() | dateAdd(-1, 'DAYS', format='yyyy-MM-dd') }}", {})
     assert yesterday == (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%d")
@@ -152,7 +167,10 @@ CALENDAR = [
     ("{{ isDayWeekInMonth(d, 'MONDAY', 'THIRD') }}", "true"),
     ("{{ isDayWeekInMonth(d, 'MONDAY', 'FIRST') }}", "false"),
     ("{{ isDayWeekInMonth('2024-01-29T00:00:00Z', 'MONDAY', 'LAST') }}", "true"),
-    ("{{ isDateBefore(d, '2024-02-01T00:00:00Z') }} {{ isDateAfter(d, '2024-02-01T00:00:00Z') }}", "true false"),
+    (
+        "{{ isDateBefore(d, '2024-02-01T00:00:00Z') }} {{ isDateAfter(d, '2024-02-01T00:00:00Z') }}",
+        "true false",
+    ),
     ("{{ isDateBetween(d, '2024-01-01T00:00:00Z', '2024-02-01T00:00:00Z') }}", "true"),
     ("{{ isLastWorkingDay('2024-03-29T10:00:00Z') }}", "true"),
     ("{{ d.year }}-{{ d.monthValue }}-{{ d.dayOfMonth }} {{ d.dayOfWeek }}", "2024-1-15 MONDAY"),
@@ -160,7 +178,9 @@ CALENDAR = [
 
 
 @pytest.mark.parametrize(("template", "expected"), CALENDAR)
-def test_calendar_functions(engine: ExpressionEngine, dates: dict[str, Any], template: str, expected: str) -> None:
+def test_calendar_functions(
+    engine: ExpressionEngine, dates: dict[str, Any], template: str, expected: str
+) -> None:
     assert engine.render(template, dates) == expected
 
 
@@ -177,8 +197,12 @@ def test_public_holiday_uses_the_injected_service(engine: ExpressionEngine, date
 
 @pytest.mark.parametrize(
     "template",
-    ["{{ 'not a date' | date }}", "{{ d | date(timeZone='Mars/Olympus') }}", "{{ d | dateAdd(1, 'FORTNIGHTS') }}",
-     "{{ '2024' | date(existingFormat='dd/MM') }}"],
+    [
+        "{{ 'not a date' | date }}",
+        "{{ d | date(timeZone='Mars/Olympus') }}",
+        "{{ d | dateAdd(1, 'FORTNIGHTS') }}",
+        "{{ '2024' | date(existingFormat='dd/MM') }}",
+    ],
 )
 def test_date_errors(engine: ExpressionEngine, dates: dict[str, Any], template: str) -> None:
     with pytest.raises(ExpressionError):

@@ -18,7 +18,10 @@ STRINGS = [
     ('{{ "hello World" | capitalize }}', "Hello World"),  # Pebble keeps the rest unchanged
     ('{{ " padded " | trim }}', "padded"),
     ('{{ "this is a long sentence." | abbreviate(7) }}', "this..."),
-    ('{{ "I like %this% and %that%." | replace({\'%this%\': foo, \'%that%\': "bar"}) }}', "I like foo and bar."),
+    (
+        "{{ \"I like %this% and %that%.\" | replace({'%this%': foo, '%that%': \"bar\"}) }}",
+        "I like foo and bar.",
+    ),
     ("{{ 'a1b22' | replace({'\\\\d+': '#'}, regexp=true) }}", "a#b#"),
     ('{{ "a.b.c" | substringBefore(".") }}', "a"),
     ('{{ "a.b.c" | substringAfter(".") }}', "b.c"),
@@ -56,15 +59,15 @@ COLLECTIONS = [
     # expressions__filters__collections.md
     ("{{ -7 | abs }}", "7"),
     ('{{ "12.3" | number | className }}', "java.lang.Float"),
-    ('{{ "9223372036854775807" | number(\'BIGDECIMAL\') | className }}', "java.math.BigDecimal"),
+    ("{{ \"9223372036854775807\" | number('BIGDECIMAL') | className }}", "java.math.BigDecimal"),
     ('{{ "12" | number + 1 }}', "13"),
     ('{{ "12" | number | className }}', "java.lang.Integer"),
     ('{{ "9223372036854775807" | number | className }}', "java.lang.Long"),
     ('{{ "3" | number("DOUBLE") }}', "3.0"),
-    ("{{ 3.141592653 | numberFormat(\"#.##\") }}", "3.14"),
-    ("{{ 1234567.891 | numberFormat(\"#,##0.00\") }}", "1,234,567.89"),
-    ("{{ 0.256 | numberformat(\"0.0%\") }}", "25.6%"),
-    ("{{ 5 | numberFormat(\"000\") }}", "005"),
+    ('{{ 3.141592653 | numberFormat("#.##") }}', "3.14"),
+    ('{{ 1234567.891 | numberFormat("#,##0.00") }}', "1,234,567.89"),
+    ('{{ 0.256 | numberformat("0.0%") }}', "25.6%"),
+    ('{{ 5 | numberFormat("000") }}', "005"),
     ("{{ ['apple', 'banana', 'cherry'] | first }}", "apple"),
     ("{{ ['apple', 'banana', 'cherry'] | last }}", "cherry"),
     ("{{ 'Kestra' | first }}", "K"),
@@ -105,10 +108,10 @@ STRUCTURED = [
     ("{{ outputs | jq('.first.value') | first }}", "one"),
     ("{{ outputs.request.body | jq('.title') | first }}", "Success"),
     ("{{ outputs.request.body | jq('.params.example') | first }}", "test"),
-    ("{{ inputs.data.value | jq(\".[1]\") | first }}", "2"),
-    ("{{ inputs | jq(\".data.value[1]\") | first }}", "2"),
-    ("{% if inputs.data.value | jq(\".[2]\") | first == 3 %}true{% endif %}", "true"),
-    ("{{ fromJson('{\"name\":\"a\",\"value\":2}') | jq('.value * 2') | first }}", "4"),
+    ('{{ inputs.data.value | jq(".[1]") | first }}', "2"),
+    ('{{ inputs | jq(".data.value[1]") | first }}', "2"),
+    ('{% if inputs.data.value | jq(".[2]") | first == 3 %}true{% endif %}', "true"),
+    ('{{ fromJson(\'{"name":"a","value":2}\') | jq(\'.value * 2\') | first }}', "4"),
     ("{{ inputs.payload.score | values | jq('reduce .[] as $num (0; .+$num)') | first }}", "431"),
     ("{{ {'a': 1} | toIon }}", "{a:1}"),
     ("{{ [1, 'x', null, true, 1.5] | toIon }}", '[1,"x",null,true,1.5e0]'),
@@ -137,7 +140,9 @@ WORKED_PAYLOAD = [
 
 
 @pytest.mark.parametrize(("template", "expected"), STRINGS + COLLECTIONS + STRUCTURED + WORKED_PAYLOAD)
-def test_documented_filters(engine: ExpressionEngine, context: dict[str, Any], template: str, expected: str) -> None:
+def test_documented_filters(
+    engine: ExpressionEngine, context: dict[str, Any], template: str, expected: str
+) -> None:
     context = {**context, "foo": "foo", "user": {"phoneNumber": None}}
     assert engine.render(template, context) == expected
 

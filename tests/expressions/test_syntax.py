@@ -38,11 +38,13 @@ SYNTAX = [
     ("{% if '{\"test\": 1}' is json %}json{% endif %}", "json"),
     ('{% if {"apple": "red", "banana": "yellow"} is map %}map{% endif %}', "map"),
     (
-        "{% for user in users %}{{ loop.index }}: {{ user.name }}{% if loop.last %} (last){% endif %};{% endfor %}",
+        "{% for user in users %}{{ loop.index }}: {{ user.name }}{% if loop.last %} (last){% endif %};{% endfor %}",  # noqa: E501 (documented example kept on one line)
         "0: Ann;1: Bob (last);",
     ),
-    ("{% for user in users %}{{ user.name }} lives in {{ user.city }}. {% else %}No users found.{% endfor %}",
-     "Ann lives in Paris. Bob lives in Oslo. "),
+    (
+        "{% for user in users %}{{ user.name }} lives in {{ user.city }}. {% else %}No users found.{% endfor %}",  # noqa: E501 (documented example kept on one line)
+        "Ann lives in Paris. Bob lives in Oslo. ",
+    ),
     ("{% for user in [] %}x{% else %}No users found.{% endfor %}", "No users found."),
     ("{% for entry in labels %}{{ entry.key }}: {{ entry.value }}{% endfor %}", "team: data"),
     (
@@ -51,11 +53,11 @@ SYNTAX = [
         'type: "text", name: "country", value: ""',
     ),
     (
-        '{% set foo = "bar" %}{% macro display(_context) %}{{ _context.foo }}{% endmacro %}{{ display(_context) }}',
+        '{% set foo = "bar" %}{% macro display(_context) %}{{ _context.foo }}{% endmacro %}{{ display(_context) }}',  # noqa: E501 (documented example kept on one line)
         "bar",
     ),
     ('{% block "header" %}Introduction{% endblock %}|{{ block("header") }}', "Introduction|Introduction"),
-    ('{% if users is empty %}none{% elseif users.length == 1 %}one{% else %}many{% endif %}', "many"),
+    ("{% if users is empty %}none{% elseif users.length == 1 %}one{% else %}many{% endif %}", "many"),
     ("{% if users is iterable %}{% for user in users %}{{ user.name }}{% endfor %}{% endif %}", "AnnBob"),
 ]
 
@@ -72,16 +74,21 @@ NULL_VALUES = [
 
 CONTEXT_DOC = [
     # expressions__context.md
-    ("First: {{ outputs.first.value }}\nSecond: {{ outputs['second-task'].value }}", "First: one\nSecond: two"),
+    (
+        "First: {{ outputs.first.value }}\nSecond: {{ outputs['second-task'].value }}",
+        "First: one\nSecond: two",
+    ),
     ("{{ flow.namespace }}", "company.team"),
     ("{{ execution.startDate }}", "2024-11-13T14:38:38.355668Z"),
-    ("{{ execution.startDate | date(\"yyyy-MM-dd HH:mm:ss.SSSSSS\") }}", "2024-11-13 14:38:38.355668"),
+    ('{{ execution.startDate | date("yyyy-MM-dd HH:mm:ss.SSSSSS") }}', "2024-11-13 14:38:38.355668"),
     ("{{ outputs.output_values.values.key }}", "v"),
 ]
 
 
 @pytest.mark.parametrize(("template", "expected"), SYNTAX + NULL_VALUES + CONTEXT_DOC)
-def test_documented_examples(engine: ExpressionEngine, context: dict[str, Any], template: str, expected: str) -> None:
+def test_documented_examples(
+    engine: ExpressionEngine, context: dict[str, Any], template: str, expected: str
+) -> None:
     assert engine.render(template, context) == expected
 
 
@@ -132,7 +139,7 @@ OPERATORS = [
     ("{{ 1..4 }}", "[1,2,3,4]"),
     ("{{ 'x' notIn ['a'] }}", "true"),
     ("{{ not false }}", "true"),
-    ("{{ \"Hello #{1 + 2} times\" }}", "Hello 3 times"),
+    ('{{ "Hello #{1 + 2} times" }}', "Hello 3 times"),
     ("{{ 'a' ~ null ~ 'b' }}", "ab"),
     ("{{ 3.65 }} {{ 1.0 }} {{ 10000000000.0 }}", "3.65 1.0 1.0E10"),
 ]
@@ -163,11 +170,16 @@ def test_text_and_whitespace_control(engine: ExpressionEngine, template: str, ex
 
 def test_elseif_and_elif(engine: ExpressionEngine) -> None:
     template = "{% if x == 1 %}one{% elseif x == 2 %}two{% elif x == 3 %}three{% else %}other{% endif %}"
-    assert [engine.render(template, {"x": value}) for value in (1, 2, 3, 4)] == ["one", "two", "three", "other"]
+    assert [engine.render(template, {"x": value}) for value in (1, 2, 3, 4)] == [
+        "one",
+        "two",
+        "three",
+        "other",
+    ]
 
 
 def test_loop_variables(engine: ExpressionEngine) -> None:
-    template = "{% for x in ['a','b','c'] %}{{ loop.index }}{{ loop.length }}{{ loop.first }}{{ loop.revindex }};{% endfor %}"
+    template = "{% for x in ['a','b','c'] %}{{ loop.index }}{{ loop.length }}{{ loop.first }}{{ loop.revindex }};{% endfor %}"  # noqa: E501 (documented example kept on one line)
     assert engine.render(template, {}) == "03true2;13false1;23false0;"
 
 
