@@ -123,7 +123,8 @@ def _violation(document: YamlDocument, path: Path, message: str) -> Violation:
 def _resolve_path(data: Any, loc: tuple[str | int, ...]) -> tuple[Path, Any]:
     """The document path of a pydantic location (union member names dropped) and the parent."""
     path: list[str | int] = []
-    node, parent = data, None
+    node: Any = data
+    parent: Any = None
     for index, segment in enumerate(loc):
         last = index == len(loc) - 1
         if isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):

@@ -66,7 +66,7 @@ def _describe_plugin(
 def flow_json_schema(registry: PluginRegistry | None = None) -> dict[str, Any]:
     """The schema of a flow document, for editors and for validating flows without Python."""
     plugins = (registry or default_registry).plugins()
-    outputs = [cls.outputs_model for cls in plugins if cls.outputs_model is not None]
+    outputs: list[type[BaseModel]] = [cls.outputs_model for cls in plugins if cls.outputs_model is not None]
     inputs = list(INPUT_CLASSES.values())
     names, definitions = _generate([Flow, *plugins, *inputs, *outputs])
     for cls in plugins:
@@ -86,7 +86,9 @@ def flow_json_schema(registry: PluginRegistry | None = None) -> dict[str, Any]:
 def plugin_json_schema(type_name: str, registry: PluginRegistry | None = None) -> dict[str, Any]:
     """One plugin's documentation: properties, outputs, dynamic properties and aliases."""
     cls = (registry or default_registry).resolve(type_name)
-    models: list[type[BaseModel]] = [cls] if cls.outputs_model is None else [cls, cls.outputs_model]
+    models: list[type[BaseModel]] = [cls]
+    if cls.outputs_model is not None:
+        models.append(cls.outputs_model)
     names, definitions = _generate(models)
     _describe_plugin(definitions[names[cls]], cls, names)
     for kind_name in (*_KINDS, "Input"):

@@ -13,9 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     Field,
-    PlainSerializer,
     PlainValidator,
-    SerializationInfo,
     ValidationError,
     WithJsonSchema,
     field_validator,

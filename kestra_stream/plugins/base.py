@@ -10,6 +10,7 @@ whole object is validated by the class found, so nested errors keep their full p
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
@@ -66,7 +67,7 @@ class Plugin(KestraModel):
     type: str
     plugin_type: ClassVar[str] = ""
     plugin_aliases: ClassVar[tuple[str, ...]] = ()
-    outputs_model: ClassVar[type[BaseModel] | None] = None
+    outputs_model: ClassVar[builtins.type[BaseModel] | None] = None
     """The outputs a task returns (or the variables a trigger exposes), for docs and the schema."""
 
     @classmethod

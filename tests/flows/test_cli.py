@@ -41,7 +41,8 @@ def test_global_defaults_from_config_file(tmp_path: Path) -> None:
     flow.write_text("id: f\nnamespace: n\ntasks:\n  - {id: a, type: io.kestra.plugin.core.log.Log}\n")
     config = tmp_path / "application.yml"
     config.write_text(
-        "kestra:\n  plugins:\n    defaults:\n      - type: io.kestra.plugin.core.log\n        values: {message: hi}\n"
+        "kestra:\n  plugins:\n    defaults:\n"
+        "      - type: io.kestra.plugin.core.log\n        values: {message: hi}\n"
     )
     assert CliRunner().invoke(main, ["flow", "validate", str(flow)]).exit_code == 1
     result = CliRunner().invoke(main, ["flow", "validate", "--config", str(config), str(flow)])

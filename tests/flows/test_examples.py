@@ -40,9 +40,13 @@ def test_examples_use_only_registered_types() -> None:
             while stack:
                 node = stack.pop()
                 if isinstance(node, dict):
-                    if isinstance(node.get("type"), str) and node["type"].startswith("io.kestra"):
-                        if node["type"] not in registry:
-                            missing.add(node["type"])
+                    type_name = node.get("type")
+                    if (
+                        isinstance(type_name, str)
+                        and type_name.startswith("io.kestra")
+                        and type_name not in registry
+                    ):
+                        missing.add(type_name)
                     stack.extend(node.values())
                 elif isinstance(node, list):
                     stack.extend(node)

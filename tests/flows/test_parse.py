@@ -35,7 +35,9 @@ def test_old_type_names_resolve_to_the_same_classes() -> None:
               type: io.kestra.core.tasks.flows.If
               condition: "{{ true }}"
               then:
-                - {id: par, type: io.kestra.core.tasks.flows.Parallel, tasks: [{id: l, type: io.kestra.core.tasks.log.Log, message: x}]}
+                - id: par
+                  type: io.kestra.core.tasks.flows.Parallel
+                  tasks: [{id: l, type: io.kestra.core.tasks.log.Log, message: x}]
             - {id: call, type: io.kestra.core.tasks.flows.Flow, namespace: other, flowId: child}
             """
         )
@@ -70,7 +72,8 @@ def test_unquoted_dates_stay_strings() -> None:
     flow = parse_flow(
         flow_source(
             "- {id: t, type: io.kestra.plugin.core.log.Log, message: hi}\n",
-            "inputs:\n  - {id: d, type: DATE, defaults: 2024-04-12, after: 2024-04-10}\nvariables:\n  day: 2024-01-01\n",
+            "inputs:\n  - {id: d, type: DATE, defaults: 2024-04-12, after: 2024-04-10}\n"
+            "variables:\n  day: 2024-01-01\n",
         )
     )
     assert flow.inputs is not None and flow.inputs[0].defaults == "2024-04-12"

@@ -27,7 +27,9 @@ KESTRA_EXECUTION = {
             "taskId": "log",
             "value": "north",
             "iteration": 0,
-            "attempts": [{"state": {"current": "SUCCESS", "histories": [], "duration": "PT0.01S"}, "workerId": "w1"}],
+            "attempts": [
+                {"state": {"current": "SUCCESS", "histories": [], "duration": "PT0.01S"}, "workerId": "w1"}
+            ],
             "outputs": {"value": "x"},
             "state": {
                 "current": "SUCCESS",
@@ -39,7 +41,10 @@ KESTRA_EXECUTION = {
         }
     ],
     "inputs": {"name": "World"},
-    "labels": [{"key": "system.correlationId", "value": "6A8Mbw5mjXrU8W6rbz1Iek"}, {"key": "team", "value": "a"}],
+    "labels": [
+        {"key": "system.correlationId", "value": "6A8Mbw5mjXrU8W6rbz1Iek"},
+        {"key": "team", "value": "a"},
+    ],
     "state": {"current": "SUCCESS", "histories": [{"state": "SUCCESS", "date": "2024-04-12T10:00:01Z"}]},
     "originalId": "6A8Mbw5mjXrU8W6rbz1Iek",
     "trigger": {"id": "webhook", "type": "io.kestra.plugin.core.trigger.Webhook", "variables": {"body": {}}},

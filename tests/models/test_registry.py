@@ -29,7 +29,9 @@ class Echo(RunnableTask):
 
 
 def test_resolve_closest_and_aliases() -> None:
-    assert registry.resolve("io.kestra.core.tasks.flows.If") is registry.resolve("io.kestra.plugin.core.flow.If")
+    assert registry.resolve("io.kestra.core.tasks.flows.If") is registry.resolve(
+        "io.kestra.plugin.core.flow.If"
+    )
     assert registry.canonical("io.kestra.plugin.core.flow.WaitFor") == "io.kestra.plugin.core.flow.LoopUntil"
     with pytest.raises(UnknownPluginError) as raised:
         registry.resolve("io.kestra.plugin.core.flow.Swich")
@@ -52,7 +54,9 @@ def test_a_separate_registry_through_the_validation_context() -> None:
     local.add(Echo, "acme.Echo", "acme.OldEcho")
     assert Echo.dynamic_properties() == frozenset({"text", "timeout", "run_if"})
     adapter = TypeAdapter(AnyTask)
-    task = adapter.validate_python({"id": "e", "type": "acme.OldEcho", "text": "hi"}, context={"registry": local})
+    task = adapter.validate_python(
+        {"id": "e", "type": "acme.OldEcho", "text": "hi"}, context={"registry": local}
+    )
     assert isinstance(task, Echo)
     with pytest.raises(ValidationError) as raised:
         adapter.validate_python({"id": "e", "type": "acme.Echo"}, context={"registry": PluginRegistry()})

@@ -35,7 +35,11 @@ def test_history_and_derived_dates() -> None:
     state = State.of(at=T0).with_state(StateType.RUNNING, at=T0 + timedelta(seconds=1))
     assert state.end_date is None
     done = state.with_state(StateType.SUCCESS, at=T0 + timedelta(seconds=2.5))
-    assert [entry.state for entry in done.histories] == [StateType.CREATED, StateType.RUNNING, StateType.SUCCESS]
+    assert [entry.state for entry in done.histories] == [
+        StateType.CREATED,
+        StateType.RUNNING,
+        StateType.SUCCESS,
+    ]
     assert done.start_date == T0 and done.end_date == T0 + timedelta(seconds=2.5)
     assert done.to_json_dict() == {
         "current": "SUCCESS",

@@ -34,7 +34,9 @@ class Dag(WithHandlers):
                 problems.append(
                     {
                         "type": PydanticCustomError(
-                            "dag_dependency", "Not existing task id in dependency: {ids}", {"ids": str(missing)}
+                            "dag_dependency",
+                            "Not existing task id in dependency: {ids}",
+                            {"ids": str(missing)},
                         ),
                         "loc": ("tasks", index, "dependsOn"),
                         "input": node.depends_on,

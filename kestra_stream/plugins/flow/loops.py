@@ -56,6 +56,6 @@ class LoopUntilOutputs(Payload):
 class LoopUntil(WithHandlers):
     condition: str = dynamic(description="Checked after each iteration; the loop stops once it is true.")
     tasks: list[AnyTask] = Field(min_length=1)
-    check_frequency: CheckFrequency = Field(default_factory=CheckFrequency)
+    check_frequency: CheckFrequency = Field(default_factory=lambda: CheckFrequency(max_iterations=None))
     fail_on_max_reached: bool = False
     outputs_model = LoopUntilOutputs

@@ -76,7 +76,7 @@ class ForEachItemSubflow(KestraModel):
 @plugin(*flow_type("ForEachItem"))
 class ForEachItem(WithHandlers):
     items: str = dynamic(description="Internal-storage URI of the file to split.")
-    batch: Batch = Field(default_factory=lambda: Batch(rows=1))
+    batch: Batch = Field(default_factory=lambda: Batch(rows=1, bytes=None, partitions=None))
     namespace: str | None = dynamic(None)
     flow_id: str | None = dynamic(None)
     revision: int | None = Field(None, ge=1)

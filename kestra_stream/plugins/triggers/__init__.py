@@ -36,4 +36,6 @@ __all__ = [
     "UpstreamFlow",
     "Webhook",
     "WebhookVariables",
+    "Where",
+    "normalize_cron",
 ]
