@@ -24,7 +24,9 @@ def test_env_values_are_yaml_scalars() -> None:
 
 
 def test_camel_case_and_kebab_case_are_one_key() -> None:
-    assert canonical_key("kestra.server.basicAuth.username") == canonical_key("kestra.server.basic-auth.username")
+    assert canonical_key("kestra.server.basicAuth.username") == canonical_key(
+        "kestra.server.basic-auth.username"
+    )
 
 
 def test_inline_configuration_env_var() -> None:
@@ -38,5 +40,5 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_require_names_the_missing_key() -> None:
-    with pytest.raises(ConfigError, match="kestra.queue.type"):
+    with pytest.raises(ConfigError, match=r"kestra\.queue\.type"):
         load_config(environ={}).require("kestra.queue.type")

@@ -1,42 +1,17 @@
-"""A real ``TaskRunContext`` on local storage, an in-memory KV store and collecting sinks."""
+"""A real ``TaskRunContext``: the real expression engine, local storage, in-memory KV, collecting sinks."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import jinja2.nativetypes
 import pytest
 
+from kestra_stream.expressions import ExpressionEngine
 from kestra_stream.kv import InMemoryKVStore
 from kestra_stream.runtime import CollectingSink, TaskRunContext, TaskRunIdentity
 from kestra_stream.storage import LocalStorage
-
-_SINGLE = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
-
-
-class StandInRenderer:
-    """Jinja2 until ``kestra_stream.expressions`` lands: one ``{{ expr }}`` keeps its native type."""
-
-    def __init__(self) -> None:
-        self._env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-
-    def render_typed(self, value: Any, context: Mapping[str, Any]) -> Any:
-        match = _SINGLE.match(value)
-        if match and "}}" not in match.group("expr"):
-            return self._env.compile_expression(match.group("expr"), undefined_to_none=False)(**context)
-        return self._env.from_string(value).render(**context)
-
-
-def _renderer() -> Any:
-    try:
-        from kestra_stream.expressions import ExpressionEngine  # type: ignore[attr-defined]
-    except ImportError:
-        return StandInRenderer()
-    return ExpressionEngine()
 
 
 class Clock:
@@ -90,7 +65,7 @@ def make_context(
         options: dict[str, Any] = {
             "identity": IDENTITY,
             "variables": {**BASE_VARIABLES, **(variables or {})},
-            "renderer": _renderer(),
+            "renderer": ExpressionEngine(),
             "storage": local_storage,
             "kv": kv,
             "log_sink": sink,
