@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -101,6 +102,20 @@ class TopicAdmin:
             except KafkaException as error:
                 if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                     raise KafkaAdminError(f"cannot create topic {name}: {error}") from error
+        self._await_metadata({topic.topic: topic.num_partitions for topic in topics})
+
+    def _await_metadata(self, partitions_by_topic: Mapping[str, int]) -> None:
+        """Creation returns before every broker's metadata shows the topic; the next run must see it."""
+        deadline = time.monotonic() + self._options.timeout_seconds
+        while time.monotonic() < deadline:
+            topics = self._client.list_topics(timeout=self._options.timeout_seconds).topics
+            if all(
+                name in topics and len(topics[name].partitions) >= count
+                for name, count in partitions_by_topic.items()
+            ):
+                return
+            time.sleep(0.1)
+        raise KafkaAdminError(f"topics absent from metadata after creation: {sorted(partitions_by_topic)}")
 
     def alter_configs(self, name: str, *, set_values: Mapping[str, str], delete: Iterable[str]) -> None:
         entries = [
@@ -122,6 +137,7 @@ class TopicAdmin:
         )
         for future in futures.values():
             self._wait(future, f"grow {name} to {total} partitions")
+        self._await_metadata({name: total})
 
     def _wait(self, future: Future[Any], action: str) -> Any:
         try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from confluent_kafka.cimpl import NewTopic
@@ -21,6 +22,7 @@ class ApplyOptions:
     fix: bool = False
     # Growing co-partitioned or key-ordered topics reshuffles keys; only with this explicit consent.
     allow_unsafe_partition_increase: bool = False
+    settle_seconds: float = 10.0
 
 
 class TopicStatus(enum.Enum):
@@ -91,7 +93,7 @@ def apply_catalog(catalog: TopicCatalog, admin: TopicAdmin, options: ApplyOption
             notes_by_topic[spec.name] += would
 
     if fixed_by_topic:
-        states.update(admin.describe(fixed_by_topic))
+        states.update(_settled_states(catalog, admin, fixed_by_topic, options))
     for spec in present:
         state = states[spec.name]
         remaining = topic_drift(spec, state)
@@ -111,6 +113,21 @@ def apply_catalog(catalog: TopicCatalog, admin: TopicAdmin, options: ApplyOption
             partitions_found=state.partitions,
         )
     return ApplyReport(outcomes=tuple(outcomes[spec.name] for spec in catalog.topics))
+
+
+def _settled_states(
+    catalog: TopicCatalog, admin: TopicAdmin, names: Iterable[str], options: ApplyOptions
+) -> dict[str, TopicState]:
+    """Brokers apply config and partition changes asynchronously: read back until they show (or time out)."""
+    specs = {spec.name: spec for spec in catalog.topics}
+    names = sorted(names)
+    deadline = time.monotonic() + options.settle_seconds
+    while True:
+        states = admin.describe(names)
+        settled = not any(topic_drift(specs[name], states[name]) for name in names)
+        if settled or time.monotonic() >= deadline:
+            return states
+        time.sleep(0.2)
 
 
 def _creation_partitions(spec: TopicSpec, catalog: TopicCatalog, states: Mapping[str, TopicState]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -43,6 +44,22 @@ def _env(kafka_bootstrap: str, prefix: str, **extra: str) -> dict[str, str]:
 
 def _apply(env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(main, ["topics", "apply", *args], env=env, catch_exceptions=False)
+
+
+def _create_by_hand(admin: AdminClient, topics: list[NewTopic]) -> None:
+    """Create, then wait until the broker's metadata lists every partition (creation is asynchronous)."""
+    for future in admin.create_topics(topics).values():
+        future.result(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        metadata = admin.list_topics(timeout=10).topics
+        if all(
+            topic.topic in metadata and len(metadata[topic.topic].partitions) == topic.num_partitions
+            for topic in topics
+        ):
+            return
+        time.sleep(0.1)
+    pytest.fail("topics created by hand never showed up in the metadata")
 
 
 def _topic_configs(admin: AdminClient, name: str) -> dict[str, str]:
@@ -95,8 +112,7 @@ def test_drift_is_reported_and_config_drift_fixed(kafka_bootstrap: str, prefix: 
         # Too few partitions on a topic that may grow safely.
         NewTopic(f"{prefix}logs", num_partitions=1, replication_factor=1),
     ]
-    for future in admin.create_topics(by_hand).values():
-        future.result(timeout=30)
+    _create_by_hand(admin, by_hand)
     env = _env(kafka_bootstrap, prefix)
 
     report = _apply(env)
@@ -133,8 +149,7 @@ def test_drift_is_reported_and_config_drift_fixed(kafka_bootstrap: str, prefix: 
 def test_missing_copartitioned_topic_follows_its_group(kafka_bootstrap: str, prefix: str) -> None:
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
     siblings = [NewTopic(f"{prefix}{key}", num_partitions=3, replication_factor=1) for key in ("executions",)]
-    for future in admin.create_topics(siblings).values():
-        future.result(timeout=30)
+    _create_by_hand(admin, siblings)
     result = _apply(_env(kafka_bootstrap, prefix))
     assert result.exit_code == 1, result.output
     assert "stay co-partitioned" in result.output
