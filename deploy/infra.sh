@@ -95,26 +95,47 @@ wait_until() {
 	done
 }
 
-# stop_pid NAME PID: SIGTERM the process group (or the process), SIGKILL after STOP_TIMEOUT
-stop_pid() {
-	local name="$1" pid="$2" pgid mypgid target i
+# kill_target PID -> "-PGID" when the process leads its own group (started with setsid), else PID
+kill_target() {
+	local pid="$1" pgid mypgid
 	pgid="$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)"
 	mypgid="$(ps -o pgid= -p $$ | tr -d ' ')"
-	if [[ -n "$pgid" && "$pgid" != "$mypgid" && "$pgid" != "0" ]]; then target="-$pgid"; else target="$pid"; fi
-	log "stopping $name (pid $pid${pgid:+, group $pgid})"
-	kill -TERM -- "$target" 2>/dev/null || true
+	if [[ -n "$pgid" && "$pgid" != "$mypgid" && "$pgid" != "0" ]]; then echo "-$pgid"; else echo "$pid"; fi
+}
+
+# stop_pids NAME=PID...: SIGTERM all at once (a KRaft quorum must not lose its voters one by one
+# while the others still shut down), wait up to STOP_TIMEOUT, then SIGKILL what is left
+stop_pids() {
+	local entry name pid i left targets=()
+	for entry in "$@"; do
+		name="${entry%%=*}" pid="${entry#*=}"
+		targets+=("$(kill_target "$pid")")
+		log "stopping $name (pid $pid, kill ${targets[-1]})"
+		kill -TERM -- "${targets[-1]}" 2>/dev/null || true
+	done
 	for ((i = 0; i < STOP_TIMEOUT * 5; i++)); do
-		pid_alive "$pid" || return 0
+		left=0
+		for entry in "$@"; do pid_alive "${entry#*=}" && left=1; done
+		((left)) || return 0
 		sleep 0.2
 	done
-	log "$name did not stop after ${STOP_TIMEOUT}s: SIGKILL"
-	kill -KILL -- "$target" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		pid_alive "$pid" || return 0
-		sleep 0.2
+	i=0
+	for entry in "$@"; do
+		if pid_alive "${entry#*=}"; then
+			log "${entry%%=*} did not stop after ${STOP_TIMEOUT}s: SIGKILL"
+			kill -KILL -- "${targets[$i]}" 2>/dev/null || true
+		fi
+		i=$((i + 1))
 	done
-	log "$name (pid $pid) still alive"
-	return 1
+	sleep 1
+	left=0
+	for entry in "$@"; do
+		if pid_alive "${entry#*=}"; then
+			log "${entry%%=*} (pid ${entry#*=}) still alive"
+			left=1
+		fi
+	done
+	return "$left"
 }
 
 mvn_run() {
@@ -541,17 +562,18 @@ cmd_up() {
 }
 
 cmd_down() {
-	local s pid f rc=0 t
+	local s pid f rc=0 t running=()
 	t="$(now)"
 	# shellcheck disable=SC2046
 	set -- $(expand_services "${@:-all}")
 	for s in "$@"; do
+		pid="$(read_pid "$(pidfile "$s")")"
+		[[ -z "$pid" ]] || running+=("$s=$pid")
+	done
+	if ((${#running[@]})); then stop_pids "${running[@]}" || rc=1; fi
+	for s in "$@"; do
 		f="$(pidfile "$s")"
-		pid="$(read_pid "$f")"
-		if [[ -n "$pid" ]]; then
-			stop_pid "$s" "$pid" || rc=1
-		fi
-		rm -f "$f"
+		[[ -n "$(read_pid "$f")" ]] || rm -f "$f"
 	done
 	log "down done in $(since "$t")"
 	return "$rc"
