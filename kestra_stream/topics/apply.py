@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from confluent_kafka.cimpl import NewTopic
@@ -116,15 +116,21 @@ def apply_catalog(catalog: TopicCatalog, admin: TopicAdmin, options: ApplyOption
 
 
 def _settled_states(
-    catalog: TopicCatalog, admin: TopicAdmin, names: Iterable[str], options: ApplyOptions
+    catalog: TopicCatalog, admin: TopicAdmin, fixed: Mapping[str, tuple[Drift, ...]], options: ApplyOptions
 ) -> dict[str, TopicState]:
     """Brokers apply config and partition changes asynchronously: read back until they show (or time out)."""
     specs = {spec.name: spec for spec in catalog.topics}
-    names = sorted(names)
+    names = sorted(fixed)
     deadline = time.monotonic() + options.settle_seconds
+
+    def still_there(name: str, state: TopicState) -> bool:
+        wanted_gone = {(drift.kind, drift.config_name) for drift in fixed[name]}
+        drifts = topic_drift(specs[name], state)
+        return any((drift.kind, drift.config_name) in wanted_gone for drift in drifts)
+
     while True:
         states = admin.describe(names)
-        settled = not any(topic_drift(specs[name], states[name]) for name in names)
+        settled = not any(still_there(name, states[name]) for name in names)
         if settled or time.monotonic() >= deadline:
             return states
         time.sleep(0.2)
