@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from kestra_stream.flows import flow_json_schema, plugin_json_schema
 from kestra_stream.plugins import registry
-
-jsonschema = pytest.importorskip("jsonschema")
 
 EXAMPLES = sorted((Path(__file__).parent / "examples").glob("*.yaml"))
 
