@@ -309,8 +309,11 @@ broker_ready() {
 }
 
 random_cluster_id() {
-	# 16 random bytes, base64url without padding (what StorageTool random-uuid prints)
-	head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+	# 16 random bytes, base64url without padding (what StorageTool random-uuid prints); not
+	# starting with "-", which the format command would take for an option
+	local id="-"
+	while [[ "$id" == -* ]]; do id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"; done
+	echo "$id"
 }
 
 up_kafka() {
@@ -495,6 +498,10 @@ export KESTRA_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 export KESTRA_TEST_S3_ACCESS_KEY=$S3_ACCESS_KEY
 export KESTRA_TEST_S3_SECRET_KEY=$S3_SECRET_KEY
 export KESTRA_INFRA_STATE=$STATE
+# the ports infra.sh used (so a later deploy/infra.sh call, e.g. a test restarting a broker, agrees)
+export KAFKA_PORT=$KAFKA_PORT KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT
+export ES_PORT=$ES_PORT ES_TRANSPORT_PORT=$ES_TRANSPORT_PORT S3_PORT=$S3_PORT
+export KAFKA_CLUSTER_PORTS="${CLUSTER_PORTS[*]}" KAFKA_CLUSTER_CONTROLLER_PORTS="${CLUSTER_CONTROLLER_PORTS[*]}"
 EOF
 }
 
@@ -648,7 +655,7 @@ main() {
 	status) cmd_status ;;
 	logs) cmd_logs "$@" ;;
 	env)
-		write_env
+		[[ -f "$STATE/env" ]] || write_env
 		cat "$STATE/env"
 		;;
 	*) usage ;;

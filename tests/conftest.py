@@ -1,18 +1,37 @@
 """Shared fixtures: where the real services are (started by ``deploy/infra.sh up``).
 
-Addresses come from the ``KESTRA_TEST_*`` variables written by infra.sh to ``.infra/state/env``
-and fall back to the default ports. A fixture whose service does not answer makes the test FAIL
-with a message saying how to start it: an unreachable service is a broken setup, never a skip.
+Addresses come from the ``KESTRA_TEST_*`` variables (from the environment, else from the env
+file infra.sh writes to ``.infra/state/env``) and fall back to the default ports. A fixture whose
+service does not answer makes the test FAIL with a message saying how to start it: an
+unreachable service is a broken setup, never a skip.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+
+def _load_infra_env() -> None:
+    """Take unset variables from the env file of the last `deploy/infra.sh up` (if any)."""
+    repo = Path(__file__).resolve().parents[1]
+    env_file = Path(os.environ.get("KESTRA_INFRA_STATE", repo / ".infra" / "state")) / "env"
+    if not env_file.is_file():
+        return
+    for line in env_file.read_text().splitlines():
+        for word in shlex.split(line, comments=True):
+            name, sep, value = word.partition("=")
+            if sep and name != "export":
+                os.environ.setdefault(name, value)
+
+
+_load_infra_env()
 
 KAFKA_BOOTSTRAP = os.environ.get("KESTRA_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 KAFKA_CLUSTER_BOOTSTRAP = os.environ.get(
