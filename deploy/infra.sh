@@ -69,12 +69,15 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 
-# read_pid FILE -> pid if the file names a live process, else nothing
+# read_pid FILE -> pid if the file names a live process started for this state folder (its
+# command line names a file under $STATE: guards against pid reuse after a reboot), else nothing
 read_pid() {
 	local f="$1" pid
 	[[ -f "$f" ]] || return 0
 	pid="$(tr -dc '0-9' <"$f")"
-	if pid_alive "$pid"; then echo "$pid"; fi
+	if pid_alive "$pid" && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$STATE/"; then
+		echo "$pid"
+	fi
 }
 
 # wait_until TIMEOUT DESCRIPTION COMMAND... ; also fails early when $WATCH_PID dies
