@@ -1,0 +1,38 @@
+"""The pure orchestration core: ``handle(state, event, *, flows, now) -> Outcome`` (docs/engine.md).
+
+Rules, states and coverage: docs/state-machine.md.
+"""
+
+from kestra_stream.executor.core._handle import handle
+from kestra_stream.executor.core._types import (
+    DEFAULT_MESSAGE_LIMIT,
+    Command,
+    CoreSettings,
+    EmitConcurrencyRequest,
+    EmitExecutionMessage,
+    EmitKill,
+    EmitLog,
+    ExecutorEvent,
+    FlowLookup,
+    Outcome,
+    SubmitWorkerJob,
+    TimerFired,
+    WorkerDied,
+)
+
+__all__ = [
+    "DEFAULT_MESSAGE_LIMIT",
+    "Command",
+    "CoreSettings",
+    "EmitConcurrencyRequest",
+    "EmitExecutionMessage",
+    "EmitKill",
+    "EmitLog",
+    "ExecutorEvent",
+    "FlowLookup",
+    "Outcome",
+    "SubmitWorkerJob",
+    "TimerFired",
+    "WorkerDied",
+    "handle",
+]
