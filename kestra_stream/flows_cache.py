@@ -1,0 +1,129 @@
+"""Every process's view of the ``flows`` compacted topic: parsed flows by (namespace, id, revision).
+
+A record is keyed ``tenant/namespace/id`` and holds ``{"tenantId", "namespace", "id", "revision",
+"source", "deleted"}`` (the YAML source is authoritative). Sources are kept per revision and parsed
+once, on first lookup, with the global plugin defaults. The topic is compacted, so after a restart
+only the latest revision of a flow may be left: a lookup of an unknown older revision answers the
+latest one rather than failing an execution that was started before the update.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import structlog
+
+from kestra_stream.flows import Flow, FlowValidationError, PluginDefault, parse_flow
+from kestra_stream.queue import CompactedView, Producer, Queue, Record, TopicRef
+
+log = structlog.get_logger(__name__)
+
+FLOWS = TopicRef("flows")
+DEFAULT_TENANT = "main"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowSource:
+    tenant_id: str
+    namespace: str
+    id: str
+    revision: int
+    source: str
+    deleted: bool = False
+
+    @property
+    def key(self) -> bytes:
+        return f"{self.tenant_id}/{self.namespace}/{self.id}".encode()
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {
+                "tenantId": self.tenant_id,
+                "namespace": self.namespace,
+                "id": self.id,
+                "revision": self.revision,
+                "source": self.source,
+                "deleted": self.deleted,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, data: bytes) -> FlowSource:
+        raw: dict[str, Any] = orjson.loads(data)
+        return cls(
+            tenant_id=str(raw.get("tenantId") or DEFAULT_TENANT),
+            namespace=str(raw["namespace"]),
+            id=str(raw["id"]),
+            revision=int(raw.get("revision") or 1),
+            source=str(raw["source"]),
+            deleted=bool(raw.get("deleted", False)),
+        )
+
+
+def publish_flow(producer: Producer, flow: FlowSource) -> None:
+    producer.produce(FLOWS, key=flow.key, value=flow.to_json())
+
+
+class FlowCache:
+    """A :class:`~kestra_stream.executor.core.FlowLookup` over the flows topic (thread-safe lookups)."""
+
+    def __init__(self, *, queue: Queue, defaults: Iterable[PluginDefault] = ()) -> None:
+        self._defaults = list(defaults)
+        self._lock = threading.Lock()
+        self._sources: dict[tuple[str, str], dict[int, FlowSource]] = {}
+        self._parsed: dict[tuple[str, str, int], Flow | None] = {}
+        self._view: CompactedView[FlowSource] = CompactedView(
+            queue=queue, topic=FLOWS, decode=self._decode, on_change=self._changed
+        )
+
+    def _decode(self, record: Record) -> FlowSource | None:
+        try:
+            return FlowSource.from_json(record.value or b"")
+        except (ValueError, KeyError, TypeError) as error:
+            log.error("flows.undecodable", key=record.key, error=str(error))
+            return None
+
+    def _changed(self, key: bytes, value: FlowSource | None) -> None:
+        if value is None:
+            return
+        with self._lock:
+            self._sources.setdefault((value.namespace, value.id), {})[value.revision] = value
+
+    def catch_up(self, timeout: float = 60.0) -> None:
+        self._view.catch_up(timeout)
+
+    def update(self, timeout: float = 0.0) -> int:
+        return self._view.update(timeout)
+
+    def __call__(self, namespace: str, flow_id: str, revision: int | None) -> Flow | None:
+        with self._lock:
+            revisions = self._sources.get((namespace, flow_id))
+            if not revisions:
+                return None
+            latest = max(revisions)
+            chosen = revision if revision in revisions else latest
+            source = revisions[chosen]
+            if revision is None and source.deleted:
+                return None
+            cache_key = (namespace, flow_id, chosen)
+            if cache_key in self._parsed:
+                return self._parsed[cache_key]
+        flow = self._parse(source)
+        with self._lock:
+            self._parsed[cache_key] = flow
+        return flow
+
+    def _parse(self, source: FlowSource) -> Flow | None:
+        try:
+            flow = parse_flow(source.source, defaults=self._defaults)
+        except FlowValidationError as error:
+            log.error("flows.invalid", namespace=source.namespace, flow_id=source.id, error=str(error))
+            return None
+        return flow.model_copy(update={"revision": source.revision, "tenant_id": source.tenant_id})
+
+    def close(self) -> None:
+        self._view.close()
