@@ -125,6 +125,8 @@ class SubflowEnded(Payload):
     child_execution_id: str
     state: StateType
     outputs: dict[str, Any] | None = None
+    original_execution_id: str | None = None
+    """The child's ``originalId``: a child retried as a new execution still answers its parent."""
 
 
 class ConcurrencyVerdict(StrEnum):
