@@ -115,8 +115,10 @@ class ExecutorProcessor:
         while not stop.is_set():
             try:
                 self.step()
-            except Exception:  # the loop outlives any single batch
+            except Exception:  # the loop outlives any single batch: read it again
                 log.exception("executor.batch_failed")
+                if self._consumer is not None:
+                    self._consumer.abort()
                 time.sleep(0.5)
 
     def close(self) -> None:
@@ -260,7 +262,7 @@ class ExecutorProcessor:
         try:
             outcome = self._handler(state, event, flows=self._flows, now=now)
         except Exception as error:
-            log.exception("executor.core_failed", execution_id=execution_id, event=type(event).__name__)
+            log.exception("executor.core_failed", execution_id=execution_id, event_type=type(event).__name__)
             if state is None and isinstance(event, NewExecution):
                 state = ExecutorState(execution=event.execution)
             if state is None:
