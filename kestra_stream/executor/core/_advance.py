@@ -244,7 +244,7 @@ def resolve_after_execution(working: Working) -> bool:
 
 def refresh_execution_state(working: Working) -> None:
     """RUNNING ⇄ PAUSED while the execution is in progress (a paused task run, or a manual pause)."""
-    if working.current not in (StateType.RUNNING, StateType.PAUSED, StateType.RESTARTED, StateType.RETRYING):
+    if working.current not in (StateType.RUNNING, StateType.PAUSED, StateType.RESTARTED):
         return
     paused = working.extra.get(MANUAL_PAUSE) or any(
         run.state.current is StateType.PAUSED for run in working.active_runs()
@@ -258,7 +258,7 @@ def advance(working: Working, flow_for: Any) -> None:
         return
     for _ in range(_MAX_PASSES):
         state = working.current
-        if state in (StateType.CREATED, StateType.QUEUED):
+        if state in (StateType.CREATED, StateType.QUEUED, StateType.RETRYING):
             return
         progressed = False
         manually_paused = bool(working.extra.get(MANUAL_PAUSE))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kestra_stream.executor.core._attempts import conclude_attempt
+from kestra_stream.executor.core._attempts import conclude_attempt, final_task_run_state
 from kestra_stream.executor.core._containers import Container, Group, GroupMode, enabled
 from kestra_stream.executor.core._context import build_context, flow_variables
 from kestra_stream.executor.core._ids import derived_id
@@ -59,8 +59,9 @@ HALT = "halt"
 
 
 def fail_run(working: Working, run: TaskRun, message: str) -> TaskRun:
+    """The executor fails a task run (render error...): ``allowFailure``/``allowWarning`` still apply."""
     working.log(LogLevel.ERROR, message, run=run)
-    return working.set_run_state(run, StateType.FAILED)
+    return working.set_run_state(run, final_task_run_state(working.task_of(run), run, StateType.FAILED))
 
 
 # -- containers ---------------------------------------------------------------------------------
