@@ -1,0 +1,184 @@
+"""Service instances: every process heartbeats itself to ``service-instances``; executors track them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+import orjson
+import structlog
+
+from kestra_stream.queue import Producer, Queue, TopicRef
+
+log = structlog.get_logger(__name__)
+
+SERVICE_INSTANCES = TopicRef("service-instances")
+
+
+class ServiceRole(StrEnum):
+    STANDALONE = "STANDALONE"
+    EXECUTOR = "EXECUTOR"
+    WORKER = "WORKER"
+    WEBSERVER = "WEBSERVER"
+
+
+class ServiceState(StrEnum):
+    RUNNING = "RUNNING"
+    TERMINATING = "TERMINATING"
+    TERMINATED_GRACEFULLY = "TERMINATED_GRACEFULLY"
+    TERMINATED_FORCED = "TERMINATED_FORCED"
+
+
+def new_instance_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceInstance:
+    id: str
+    roles: tuple[ServiceRole, ...]
+    state: ServiceState
+    last_seen: float
+    worker_group: str | None = None
+    hostname: str = ""
+    pid: int = 0
+
+    @property
+    def runs_worker(self) -> bool:
+        return ServiceRole.WORKER in self.roles or ServiceRole.STANDALONE in self.roles
+
+    def to_json(self) -> bytes:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "roles": [role.value for role in self.roles],
+            "state": self.state.value,
+            "lastSeen": self.last_seen,
+            "hostname": self.hostname,
+            "pid": self.pid,
+        }
+        if self.worker_group:
+            data["workerGroup"] = self.worker_group
+        return orjson.dumps(data)
+
+    @classmethod
+    def from_json(cls, data: bytes) -> ServiceInstance:
+        raw = orjson.loads(data)
+        return cls(
+            id=str(raw["id"]),
+            roles=tuple(ServiceRole(role) for role in raw.get("roles", ())),
+            state=ServiceState(raw["state"]),
+            last_seen=float(raw["lastSeen"]),
+            worker_group=raw.get("workerGroup"),
+            hostname=str(raw.get("hostname", "")),
+            pid=int(raw.get("pid", 0)),
+        )
+
+
+class Heartbeater:
+    """Writes this process's instance every ``interval`` seconds until stopped (then its final state)."""
+
+    def __init__(
+        self,
+        *,
+        producer: Producer,
+        instance_id: str,
+        roles: tuple[ServiceRole, ...],
+        worker_group: str | None = None,
+        interval: float = 3.0,
+    ) -> None:
+        self._producer = producer
+        self._instance = ServiceInstance(
+            id=instance_id,
+            roles=roles,
+            state=ServiceState.RUNNING,
+            last_seen=time.time(),
+            worker_group=worker_group,
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+        )
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
+
+    @property
+    def instance_id(self) -> str:
+        return self._instance.id
+
+    def start(self) -> None:
+        self.beat()
+        self._thread.start()
+
+    def beat(self, state: ServiceState | None = None) -> None:
+        if state is not None:
+            self._instance = replace(self._instance, state=state)
+        self._instance = replace(self._instance, last_seen=time.time())
+        try:
+            self._producer.produce(
+                SERVICE_INSTANCES, key=self._instance.id.encode(), value=self._instance.to_json()
+            )
+        except Exception as error:  # a missed heartbeat is retried at the next interval
+            log.warning("heartbeat.failed", error=str(error))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.beat()
+
+    def stop(self, final: ServiceState) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+        self.beat(final)
+        self._producer.flush(5)
+
+
+class LivenessTracker:
+    """Follows ``service-instances``; workers silent longer than ``timeout`` are dead.
+
+    Nothing is declared dead during ``initial_delay`` after start: a starting executor first needs
+    to read the heartbeats that are already there.
+    """
+
+    def __init__(self, *, queue: Queue, timeout: float, initial_delay: float | None = None) -> None:
+        self._reader = queue.broadcast_reader(topic=SERVICE_INSTANCES, start="beginning")
+        self._timeout = timeout
+        self._not_before = time.time() + (timeout if initial_delay is None else initial_delay)
+        self._instances: dict[str, ServiceInstance] = {}
+
+    def update(self, timeout: float = 0.0) -> None:
+        for record in self._reader.poll(1000, timeout):
+            if record.key is None:
+                continue
+            if record.value is None:
+                self._instances.pop(record.key.decode(), None)
+                continue
+            try:
+                instance = ServiceInstance.from_json(record.value)
+            except (ValueError, KeyError, TypeError) as error:
+                log.warning("liveness.undecodable_instance", error=str(error))
+                continue
+            self._instances[instance.id] = instance
+
+    def instances(self) -> dict[str, ServiceInstance]:
+        return dict(self._instances)
+
+    def dead_workers(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        if now < self._not_before:
+            return []
+        return sorted(
+            instance.id
+            for instance in self._instances.values()
+            if instance.runs_worker
+            and instance.state
+            in (ServiceState.RUNNING, ServiceState.TERMINATING, ServiceState.TERMINATED_FORCED)
+            and (instance.state is ServiceState.TERMINATED_FORCED or now - instance.last_seen > self._timeout)
+        )
+
+    def close(self) -> None:
+        self._reader.close()
