@@ -3,7 +3,9 @@
 Rules, states and coverage: docs/state-machine.md.
 """
 
+from kestra_stream.executor.core._context import build_context
 from kestra_stream.executor.core._handle import handle
+from kestra_stream.executor.core._size import guard_state_size
 from kestra_stream.executor.core._types import (
     DEFAULT_MESSAGE_LIMIT,
     Command,
@@ -34,5 +36,7 @@ __all__ = [
     "SubmitWorkerJob",
     "TimerFired",
     "WorkerDied",
+    "build_context",
+    "guard_state_size",
     "handle",
 ]

@@ -17,7 +17,7 @@ from kestra_stream.executor.messages import (
 )
 from kestra_stream.models import StateType
 
-from .harness import Harness, fail, hang, succeed
+from .harness import Harness, fail, hang
 
 NS = "namespace: company.team\n"
 
