@@ -114,13 +114,18 @@ def _create(working: Working, parent: TaskRun | None, resolution: Resolution) ->
 
 
 def root_container(working: Working) -> Container:
+    """The execution as the root Sequential over ``tasks`` with the flow's ``errors`` and ``finally``."""
     assert working.index is not None
-    flow = working.index.flow
-    return Container(
-        groups=[Group(tasks=enabled(flow.tasks))],
-        errors=enabled(flow.errors),
-        finally_=enabled(flow.finally_),
-    )
+    container = working.index.cached.get("root")
+    if container is None:
+        flow = working.index.flow
+        container = working.index.cached["root"] = Container(
+            groups=[Group(tasks=enabled(flow.tasks))],
+            errors=enabled(flow.errors),
+            finally_=enabled(flow.finally_),
+        )
+    assert isinstance(container, Container)
+    return container
 
 
 def resolve_root(working: Working) -> bool:

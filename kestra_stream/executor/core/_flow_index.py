@@ -19,6 +19,8 @@ class FlowIndex:
     main_ids: frozenset[str] = frozenset()
     after_execution_ids: frozenset[str] = frozenset()
     _dumps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cached: dict[str, Any] = field(default_factory=dict)
+    """Per-flow values rules derive once (e.g. the root container)."""
 
     def task(self, task_id: str) -> Task | None:
         return self.tasks.get(task_id)
