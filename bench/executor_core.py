@@ -99,9 +99,8 @@ def main() -> None:
         total_handle += handled
         total_serialise += serialised
     print(f"events per execution: {total_events / executions:.0f}")
-    print(
-        f"handle: {total_handle / total_events * 1e6:.0f} µs/event, {total_handle / executions * 1e3:.2f} ms/execution"
-    )
+    per_event = total_handle / total_events * 1e6
+    print(f"handle: {per_event:.0f} µs/event, {total_handle / executions * 1e3:.2f} ms/execution")
     print(f"state to_bytes: {total_serialise / total_events * 1e6:.0f} µs/event")
 
 
