@@ -117,7 +117,16 @@ class Condition(Plugin):
 
 
 class TaskRunner(Plugin):
-    """Where a script task runs (``taskRunner: {type: ...}``)."""
+    """Where a script task runs (``taskRunner: {type: ...}``).
+
+    kestra-stream runs every script as a local process of the worker: a runner other than
+    ``Process`` is accepted (its properties validated) and says so with a WARN log.
+    """
+
+    def before_run(self, ctx: RunContext) -> None:
+        ctx.logger.warn(
+            f"task runner `{self.type}` is not available in kestra-stream: running as a local process"
+        )
 
 
 def _dump_as_own_class(value: BaseModel, info: SerializationInfo) -> Any:

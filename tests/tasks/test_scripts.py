@@ -226,3 +226,17 @@ def test_input_file_names_cannot_escape_the_working_dir(ctx: TaskRunContext) -> 
     )
     with pytest.raises(TaskFailure, match="invalid file name"):
         run_task(shell, ctx)
+
+
+def test_process_runner_runs_the_script_without_warnings(ctx: TaskRunContext, sink: CollectingSink) -> None:
+    script = task(
+        {
+            "type": "io.kestra.plugin.scripts.python.Script",
+            "taskRunner": {"type": "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner"},
+            "script": "import os\nprint(os.getcwd() == os.environ['WORKING_DIR'])",
+        }
+    )
+    outputs = run_task(script, ctx)
+    assert outputs["exitCode"] == 0
+    assert sink.messages("INFO") == ["True"]
+    assert sink.messages("WARN") == []

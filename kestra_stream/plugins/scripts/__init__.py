@@ -1,12 +1,11 @@
-"""Script tasks (shell, Python, Node.js) on the Process task runner; importing registers them."""
+"""Script tasks (shell, Python, Node.js) and task runners; importing registers them."""
 
-from kestra_stream.plugins.scripts import node, python, shell
-from kestra_stream.plugins.scripts._base import PROCESS_RUNNERS, CommandsTask, InlineScriptTask, ScriptTask
+from kestra_stream.plugins.scripts import node, python, runners, shell
+from kestra_stream.plugins.scripts._base import CommandsTask, InlineScriptTask, ScriptTask
 from kestra_stream.plugins.scripts._files import NamespaceFiles
 from kestra_stream.plugins.scripts._protocol import ScriptOutputCollector
 
 __all__ = [
-    "PROCESS_RUNNERS",
     "CommandsTask",
     "InlineScriptTask",
     "NamespaceFiles",
@@ -14,5 +13,6 @@ __all__ = [
     "ScriptTask",
     "node",
     "python",
+    "runners",
     "shell",
 ]

@@ -1,4 +1,4 @@
-"""What every ``*.Script`` and ``*.Commands`` task shares: the Process task runner."""
+"""What every ``*.Script`` and ``*.Commands`` task shares: running as a local process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from kestra_stream.plugins.base import RunnableTask, dynamic
+from kestra_stream.plugins.base import AnyTaskRunner, RunnableTask, dynamic
 from kestra_stream.plugins.context import LogLevel, RunContext
 from kestra_stream.plugins.core._values import as_list, as_map, as_text
 from kestra_stream.plugins.scripts._files import NamespaceFiles, load_namespace_files, substitute_storage_uris
@@ -23,15 +23,12 @@ from kestra_stream.runtime.errors import TaskFailure, TaskKilledError
 from kestra_stream.runtime.services import flow_namespace
 from kestra_stream.runtime.workdir import collect_output_files, write_input_files
 
-PROCESS_RUNNERS = frozenset(
-    {"io.kestra.plugin.core.runner.Process", "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner"}
-)
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash"})
 OUTPUT_DIR_NAME = ".kestra-outputs"
 
 
 class ScriptTask(RunnableTask):
-    task_runner: dict[str, Any] | None = None
+    task_runner: AnyTaskRunner | None = None
     container_image: str | None = dynamic(None)
     before_commands: list[str] | str | None = dynamic(None)
     interpreter: list[str] = Field(default_factory=lambda: ["/bin/sh", "-c"])
@@ -56,11 +53,8 @@ class ScriptTask(RunnableTask):
         return {}
 
     def _check_runner(self, ctx: RunContext) -> None:
-        runner_type = (self.task_runner or {}).get("type")
-        if runner_type is not None and runner_type not in PROCESS_RUNNERS:
-            ctx.logger.warn(
-                f"task runner `{runner_type}` is not available in kestra-stream: running as a local process"
-            )
+        if self.task_runner is not None:
+            self.task_runner.before_run(ctx)
         elif self.runner is not None and self.runner.upper() != "PROCESS":
             ctx.logger.warn(f"runner `{self.runner}` is not available: running as a local process")
         if self.container_image or self.docker:
