@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from kestra_stream import __version__
-from kestra_stream.config import Config, ConfigError, load_config
+from kestra_stream import __version__, user_regex
+from kestra_stream.config import Config, load_config
 from kestra_stream.flows.cli import flow
 from kestra_stream.indexes.cli import indexes
 from kestra_stream.topics.cli import topics
@@ -17,9 +17,11 @@ _SERVER_ROLES = ("standalone", "webserver", "executor", "worker", "scheduler", "
 
 def _load(config_path: Path | None) -> Config:
     try:
-        return load_config(config_path)
-    except ConfigError as error:
+        config = load_config(config_path)
+        user_regex.configure(config)
+    except ValueError as error:  # ConfigError, or an invalid value
         raise click.UsageError(str(error)) from error
+    return config
 
 
 @click.group()

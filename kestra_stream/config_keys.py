@@ -29,6 +29,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(key="kestra.plugins.defaults", description="global plugin defaults [{type, forced, values}]"),
     ConfigKey(key="kestra.encryption.secret-key", description="base64 key for SECRET inputs and outputs"),
     ConfigKey(key="kestra.tasks.tmp-dir.path", description="working directories of tasks"),
+    ConfigKey(key="kestra.regex.timeout", description="longest run of a user regex (PT10S)"),
     ConfigKey(key="kestra.server.basic-auth.username", description="API and UI user"),
     ConfigKey(key="kestra.server.basic-auth.password", description="API and UI password"),
     ConfigKey(key="kestra.server.liveness", description="heartbeat interval, timeout...", prefix=True),

@@ -7,10 +7,11 @@ whitelist exists, keyed by value kind, so no Python attribute is ever reachable 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kestra_stream import user_regex
+from kestra_stream.expressions._regex import java_replace_all, java_split
 from kestra_stream.expressions._values import to_text
 from kestra_stream.expressions.errors import ExpressionError
 
@@ -33,9 +34,9 @@ _STRING_METHODS: dict[str, Method] = {
     "substring": lambda s, start, end=None: s[start:end],
     "charAt": lambda s, index: s[index],
     "replace": lambda s, old, new: s.replace(to_text(old), to_text(new)),
-    "replaceAll": lambda s, pattern, new: re.sub(pattern, _java_replacement(new), s),
-    "matches": lambda s, pattern: re.fullmatch(pattern, s) is not None,
-    "split": lambda s, pattern: re.split(pattern, s),
+    "replaceAll": lambda s, pattern, new: java_replace_all(s, to_text(pattern), to_text(new)),
+    "matches": lambda s, pattern: user_regex.fullmatch(to_text(pattern), s) is not None,
+    "split": lambda s, pattern: java_split(s, to_text(pattern)),
     "equals": lambda s, other: s == other,
     "equalsIgnoreCase": lambda s, other: isinstance(other, str) and s.lower() == other.lower(),
     "concat": lambda s, other: s + to_text(other),
@@ -78,10 +79,6 @@ _DATE_METHODS: dict[str, Method] = {
 _SCALAR_METHODS: dict[str, Method] = {"toString": to_text}
 
 
-def _java_replacement(replacement: Any) -> str:
-    return re.sub(r"\$(\d+)", r"\\\1", to_text(replacement))
-
-
 def _methods_for(target: Any) -> dict[str, Method]:
     if isinstance(target, str):
         return _STRING_METHODS
@@ -114,5 +111,5 @@ def call_method(target: Any, name: str, args: tuple[Any, ...]) -> Any:
         raise ExpressionError(f"method `{name}` is not available on this value")
     try:
         return method(target, *args)
-    except (TypeError, IndexError, re.error) as error:
+    except (TypeError, IndexError) as error:
         raise ExpressionError(f"method `{name}` failed: {error}") from None

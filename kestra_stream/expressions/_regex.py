@@ -1,23 +1,20 @@
-"""Java regex replacement strings (``$1``, ``${name}``, ``\\$``) on top of Python ``re``."""
+"""Java regex semantics (``Matcher.replaceAll`` strings, ``String.split``) on user regexes.
+
+Matching itself is :mod:`kestra_stream.user_regex` (cached, with ``kestra.regex.timeout``); its
+:class:`~kestra_stream.user_regex.RegexError` becomes an expression error in the engine.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
+from kestra_stream import user_regex
 from kestra_stream.expressions.errors import ExpressionError
+from kestra_stream.user_regex import Match
 
 
-@lru_cache(maxsize=256)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as error:
-        raise ExpressionError(f"invalid regular expression `{pattern}`: {error}") from None
-
-
-def java_replacement(replacement: str) -> Callable[[re.Match[str]], str]:
+def java_replacement(replacement: str) -> Callable[[Match], str]:
     """Build a replacement function honouring Java's ``Matcher.replaceAll`` syntax."""
     parts: list[str | int] = []
     literal: list[str] = []
@@ -45,7 +42,7 @@ def java_replacement(replacement: str) -> Callable[[re.Match[str]], str]:
             index += 1
     parts.append("".join(literal))
 
-    def replace(match: re.Match[str]) -> str:
+    def replace(match: Match) -> str:
         output: list[str] = []
         for position, part in enumerate(parts):
             if position % 2 == 0:
@@ -62,7 +59,7 @@ def java_split(text: str, pattern: str, limit: int = 0) -> list[str]:
     ``limit > 0`` caps the size, ``0`` drops trailing empty pieces, ``< 0`` keeps them."""
     pieces: list[str] = []
     start = 0
-    for match in compile_regex(pattern).finditer(text):
+    for match in user_regex.find_all(pattern, text):
         if limit > 0 and len(pieces) == limit - 1:
             break
         if match.end() == 0:
@@ -78,3 +75,8 @@ def java_split(text: str, pattern: str, limit: int = 0) -> list[str]:
         while pieces and pieces[-1] == "":
             pieces.pop()
     return pieces
+
+
+def java_replace_all(text: str, pattern: str, replacement: str) -> str:
+    """``String.replaceAll(regex, replacement)``."""
+    return user_regex.sub(pattern, java_replacement(replacement), text)

@@ -23,6 +23,7 @@ from kestra_stream.expressions.functions import build_functions
 from kestra_stream.expressions.functions._context import SERVICES_KEY
 from kestra_stream.expressions.services import ExpressionServices
 from kestra_stream.expressions.tests_ import TESTS
+from kestra_stream.user_regex import RegexError
 
 _DELIMITERS = ("{{", "{%", "{#")
 
@@ -45,6 +46,8 @@ def _as_expression_error(error: Exception, template: str) -> ExpressionError:
         return ExpressionError(message, template)
     if isinstance(error, SecurityError):
         return ExpressionError(f"access denied: {error}", template)
+    if isinstance(error, RegexError):
+        return ExpressionError(str(error), template)
     if isinstance(error, RecursionError):
         return ExpressionError("Too many rendering attempts (recursion)", template)
     return ExpressionError(f"{type(error).__name__}: {error}", template)

@@ -6,7 +6,6 @@ message is the reason part of Kestra's ``Invalid input for `x`, <reason>, but re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, ClassVar, Literal
@@ -21,6 +20,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from kestra_stream import user_regex
 from kestra_stream.inputs.errors import InputValueError
 from kestra_stream.inputs.parsing import (
     SCALAR_PARSERS,
@@ -83,10 +83,7 @@ class Input(KestraModel):
 
 def _check_pattern(pattern: str | None) -> str | None:
     if pattern is not None:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"invalid regular expression `{pattern}`: {error}") from error
+        user_regex.compile_pattern(pattern)  # RegexError is a ValueError: a validation error
     return pattern
 
 
@@ -96,7 +93,13 @@ class _Validated(Input):
     _validator_compiles = field_validator("validator")(_check_pattern)
 
     def check(self, value: Any) -> None:
-        if self.validator is not None and not re.fullmatch(self.validator, value):
+        if self.validator is None:
+            return
+        try:
+            matched = user_regex.fullmatch(self.validator, value)
+        except user_regex.RegexError as error:
+            raise InputValueError(str(error)) from None
+        if matched is None:
             raise InputValueError(f"it must match the pattern `{self.validator}`")
 
 

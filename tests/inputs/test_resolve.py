@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
+from kestra_stream import user_regex
 from kestra_stream.inputs import AnyInput, Input, InputValidationError, dependency_order, resolve_inputs
 
 _ADAPTER: TypeAdapter[list[Input]] = TypeAdapter(list[AnyInput])
@@ -48,6 +49,19 @@ def test_e05_valid_and_defaults() -> None:
         "date": "2024-04-12",
     }
     assert resolve_inputs(E05, {}) == {"age": None, "user": None, "date": "2024-04-12"}
+
+
+def test_a_catastrophic_validator_times_out_as_an_input_problem() -> None:
+    catastrophic = inputs({"id": "s", "type": "STRING", "validator": "(a|aa)+$"})
+    user_regex.set_timeout(0.05)
+    try:
+        with pytest.raises(InputValidationError) as raised:
+            resolve_inputs(catastrophic, {"s": "a" * 64 + "b"})
+    finally:
+        user_regex.set_timeout(user_regex.DEFAULT_TIMEOUT)
+    assert raised.value.messages == [
+        f"Invalid input for `s`, regex `(a|aa)+$` timed out after 0.05s, but received `{'a' * 64}b`"
+    ]
 
 
 def test_every_problem_is_reported_in_kestra_words() -> None:

@@ -11,7 +11,8 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kestra_stream.expressions._regex import compile_regex, java_replacement, java_split
+from kestra_stream import user_regex
+from kestra_stream.expressions._regex import java_replace_all, java_split
 from kestra_stream.expressions._values import to_text
 from kestra_stream.expressions.errors import ExpressionError
 
@@ -74,7 +75,7 @@ def replace(value: Any, replace_pairs: Mapping[Any, Any] | None = None, regexp: 
     def transform(text: str) -> str:
         for search, replacement in replace_pairs.items():
             if regexp:
-                text = compile_regex(to_text(search)).sub(java_replacement(to_text(replacement)), text)
+                text = java_replace_all(text, to_text(search), to_text(replacement))
             else:
                 text = text.replace(to_text(search), to_text(replacement))
         return text
@@ -167,15 +168,15 @@ def escape_char(value: Any, type: str | None = None) -> Any:
 
 
 def regex_match(value: str, regex: str) -> bool:
-    return compile_regex(regex).search(value) is not None
+    return user_regex.search(regex, value) is not None
 
 
 def regex_replace(value: str, regex: str, replacement: str) -> str:
-    return compile_regex(regex).sub(java_replacement(to_text(replacement)), value)
+    return java_replace_all(value, regex, to_text(replacement))
 
 
 def regex_extract(value: str, regex: str, group: int = 0) -> str | None:
-    match = compile_regex(regex).search(value)
+    match = user_regex.search(regex, value)
     return None if match is None else match.group(int(group))
 
 
