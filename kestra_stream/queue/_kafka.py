@@ -4,6 +4,7 @@ consumer groups with acknowledgements, broadcast readers."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -509,12 +510,27 @@ class KafkaBroadcastReader:
             assignment = [TopicPartition(name, p, OFFSET_END) for p in partitions]
         else:
             wanted = [TopicPartition(name, p, int(start * 1000)) for p in partitions]
-            found = self._consumer.offsets_for_times(wanted, queue.options.operation_timeout)
+            found = self._offsets_for_times(wanted, queue.options.operation_timeout)
             assignment = [
                 TopicPartition(name, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_END)
                 for tp in found
             ]
         self._consumer.assign(assignment)
+
+    def _offsets_for_times(self, wanted: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        """Leaders of fresh topics take a moment to be known: retry the retriable errors."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                found: list[TopicPartition] = self._consumer.offsets_for_times(wanted, timeout)
+                return found
+            except KafkaException as exception:
+                error: KafkaError = exception.args[0]
+                if time.monotonic() > deadline or not (
+                    error.retriable() or error.code() == KafkaError.NOT_LEADER_FOR_PARTITION
+                ):
+                    raise
+                time.sleep(0.2)
 
     def poll(self, max_records: int, timeout: float) -> list[Record]:
         first = self._consumer.poll(timeout)

@@ -95,6 +95,7 @@ class Worker:
         options: WorkerOptions,
         renderer: ExpressionEngine | None = None,
     ) -> None:
+        registry.load()  # lazy loading is not thread-safe: finish it before the pool starts
         self._queue = queue
         self._producer = queue.producer()
         self._storage = storage
