@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from kestra_stream.runtime.durations import parse_duration
+from kestra_stream.models.durations import to_timedelta
 
 _KEY = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
 
@@ -35,7 +35,7 @@ def check_key(key: str) -> str:
 def ttl_seconds(ttl: str | timedelta | None) -> float | None:
     if ttl is None:
         return None
-    seconds = parse_duration(ttl).total_seconds()
+    seconds = to_timedelta(ttl).total_seconds()
     if seconds <= 0:
         raise ValueError(f"KV ttl must be positive: {ttl!r}")
     return seconds

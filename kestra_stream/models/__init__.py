@@ -11,6 +11,7 @@ from kestra_stream.models.durations import (
     format_duration,
     is_expression,
     parse_duration,
+    to_timedelta,
 )
 from kestra_stream.models.execution import (
     Breakpoint,
@@ -72,5 +73,6 @@ __all__ = [
     "labels_as_map",
     "new_id",
     "parse_duration",
+    "to_timedelta",
     "utc_now",
 ]

@@ -54,6 +54,17 @@ def parse_duration(text: str) -> timedelta:
     return -total if parts["sign"] == "-" else total
 
 
+def to_timedelta(value: object) -> timedelta:
+    """A duration from a rendered value: ISO-8601 text, a timedelta, or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)  # older Kestra payloads carry decimal seconds
+    raise DurationError(f"invalid duration {value!r}: expected an ISO-8601 duration such as `PT5M`")
+
+
 def format_duration(value: timedelta) -> str:
     """Java's ``Duration.toString()``: hours, minutes and seconds only (``PT26H``, ``PT0.25S``, ``PT0S``)."""
     micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
@@ -81,11 +92,9 @@ def is_expression(value: object) -> bool:
 
 
 def _coerce_duration(value: Any) -> Any:
-    if isinstance(value, str):
-        return parse_duration(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)  # older Kestra payloads carry decimal seconds
-    return value
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return to_timedelta(value)
+    return value  # pydantic reports anything else
 
 
 def _check_dynamic_duration(value: Any) -> Any:

@@ -5,7 +5,6 @@ from kestra_stream.runtime._files import FileAccessError
 from kestra_stream.runtime._logger import TaskRunLogger
 from kestra_stream.runtime._run import run_task
 from kestra_stream.runtime.cancellation import CancelToken, cancellation_scope, current_token
-from kestra_stream.runtime.durations import InvalidDurationError, format_duration, parse_duration
 from kestra_stream.runtime.errors import TaskFailure, TaskKilledError, TaskTimeoutError
 from kestra_stream.runtime.services import StorageAware, flow_namespace, storage_services
 from kestra_stream.runtime.sinks import (
@@ -24,7 +23,6 @@ __all__ = [
     "CollectingSink",
     "ExpressionRenderer",
     "FileAccessError",
-    "InvalidDurationError",
     "LogRecord",
     "LogSink",
     "MetricRecord",
@@ -39,10 +37,8 @@ __all__ = [
     "cancellation_scope",
     "current_token",
     "flow_namespace",
-    "format_duration",
     "is_truthy",
     "normalize_level",
-    "parse_duration",
     "run_task",
     "storage_services",
 ]

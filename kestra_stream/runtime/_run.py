@@ -8,10 +8,10 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from kestra_stream.models.durations import format_duration, to_timedelta
 from kestra_stream.plugins.base import RunnableTask
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.runtime.cancellation import CancelToken, cancellation_scope
-from kestra_stream.runtime.durations import format_duration, parse_duration
 from kestra_stream.runtime.errors import TaskFailure, TaskKilledError, TaskTimeoutError
 
 DEFAULT_GRACE_SECONDS = 5.0
@@ -33,7 +33,7 @@ def run_task(
     limit: float | None = None
     if task.timeout is not None:
         try:
-            limit = parse_duration(ctx.render(task.timeout)).total_seconds()
+            limit = to_timedelta(ctx.render(task.timeout)).total_seconds()
         except ValueError as error:
             raise TaskFailure(f"invalid timeout `{task.timeout}`: {error}") from error
     result: dict[str, Any] = {}

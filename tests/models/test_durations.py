@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kestra_stream.models import DurationError, format_duration, parse_duration
+from kestra_stream.models import DurationError, format_duration, parse_duration, to_timedelta
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,18 @@ def test_format_like_java(value: timedelta, text: str) -> None:
 @given(st.timedeltas(min_value=timedelta(days=-1000), max_value=timedelta(days=1000)))
 def test_round_trip(value: timedelta) -> None:
     assert parse_duration(format_duration(value)) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("PT30S", timedelta(seconds=30)), (5, timedelta(seconds=5)), (0.5, timedelta(seconds=0.5))],
+)
+def test_rendered_values_to_timedelta(value: object, expected: timedelta) -> None:
+    assert to_timedelta(value) == expected
+    assert to_timedelta(expected) is expected
+
+
+@pytest.mark.parametrize("value", [True, None, [1], "1S"])
+def test_rendered_values_that_are_not_durations(value: object) -> None:
+    with pytest.raises(DurationError):
+        to_timedelta(value)

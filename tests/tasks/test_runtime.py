@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,37 +9,15 @@ import pytest
 from kestra_stream.runtime import (
     CancelToken,
     FileAccessError,
-    InvalidDurationError,
     TaskKilledError,
     TaskRunContext,
-    format_duration,
     is_truthy,
-    parse_duration,
     run_task,
 )
 from kestra_stream.storage import LocalStorage
 
 from .conftest import MakeContext
 from .test_basic_tasks import task
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("PT30S", 30), ("PT0.5S", 0.5), ("P1DT2H", 93600), ("PT1M30S", 90), ("P2W", 1209600), (5, 5)],
-)
-def test_parse_duration(text: str | int, seconds: float) -> None:
-    assert parse_duration(text).total_seconds() == seconds
-
-
-@pytest.mark.parametrize("text", ["P", "PT", "1S", "P1Y", "PT1H2", "nonsense"])
-def test_invalid_durations(text: str) -> None:
-    with pytest.raises(InvalidDurationError):
-        parse_duration(text)
-
-
-def test_format_duration() -> None:
-    assert format_duration(timedelta(seconds=90)) == "PT1M30S"
-    assert format_duration(timedelta(0)) == "PT0S"
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from typing import Any, Literal
 import orjson
 
 from kestra_stream.kv import InvalidKVKeyError, KVKeyExistsError
+from kestra_stream.models.durations import format_duration, to_timedelta
 from kestra_stream.plugins.base import RunnableTask, dynamic
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.core._values import as_text
 from kestra_stream.plugins.registry import plugin
-from kestra_stream.runtime.durations import format_duration, parse_duration
 from kestra_stream.runtime.errors import TaskFailure
 from kestra_stream.runtime.services import flow_namespace
 
@@ -48,7 +48,7 @@ def typed_value(value: Any, kv_type: KVType | None) -> Any:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
     if kv_type == "DATE":
         return date.fromisoformat(text).isoformat()
-    return format_duration(parse_duration(text))
+    return format_duration(to_timedelta(text))
 
 
 def _namespace(ctx: RunContext, namespace: str | None) -> str:

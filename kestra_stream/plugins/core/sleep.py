@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kestra_stream.models.durations import to_timedelta
 from kestra_stream.plugins.base import RunnableTask, dynamic
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.registry import plugin
 from kestra_stream.runtime.cancellation import current_token
-from kestra_stream.runtime.durations import parse_duration
 from kestra_stream.runtime.errors import TaskFailure, TaskKilledError
 
 
@@ -19,7 +19,7 @@ class Sleep(RunnableTask):
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         try:
-            seconds = parse_duration(ctx.render(self.duration)).total_seconds()
+            seconds = to_timedelta(ctx.render(self.duration)).total_seconds()
         except ValueError as error:
             raise TaskFailure(f"invalid `duration`: {error}") from error
         token = current_token()

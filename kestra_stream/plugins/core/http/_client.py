@@ -14,11 +14,11 @@ import aiohttp
 import orjson
 from multidict import CIMultiDictProxy
 
+from kestra_stream.models.durations import to_timedelta
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.core._values import as_map, as_text
 from kestra_stream.plugins.core.http._options import HttpRequestTask
 from kestra_stream.runtime.cancellation import CancelToken, current_token
-from kestra_stream.runtime.durations import parse_duration
 from kestra_stream.runtime.errors import TaskFailure, TaskKilledError
 
 T = TypeVar("T")
@@ -40,7 +40,7 @@ class PreparedRequest:
 
 
 def _seconds(value: str | None) -> float | None:
-    return None if value is None else parse_duration(value).total_seconds()
+    return None if value is None else to_timedelta(value).total_seconds()
 
 
 def _form(ctx: RunContext, form: Mapping[str, Any], multipart: bool) -> aiohttp.FormData:
