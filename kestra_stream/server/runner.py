@@ -1,0 +1,282 @@
+"""Process assembly: the roles of one process (executor, worker) around one queue, plus heartbeats,
+liveness tracking, the flows cache and the management port."""
+
+from __future__ import annotations
+
+import functools
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import structlog
+
+from kestra_stream.config import Config
+from kestra_stream.executor.processor import ExecutorProcessor, Handler, ProcessorOptions
+from kestra_stream.flows import FlowValidationError, global_plugin_defaults, parse_flow
+from kestra_stream.flows_cache import DEFAULT_TENANT, FlowCache, FlowSource, publish_flow
+from kestra_stream.kv import StorageKVStore
+from kestra_stream.queue import KafkaQueue, Queue, queue_from_config
+from kestra_stream.server.instances import (
+    Heartbeater,
+    LivenessTracker,
+    ServiceRole,
+    ServiceState,
+    new_instance_id,
+)
+from kestra_stream.server.management import ManagementServer
+from kestra_stream.server.settings import ServerSettings
+from kestra_stream.storage import Storage, storage_from_config
+from kestra_stream.worker import Worker, WorkerOptions
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerPlan:
+    """Which roles this process runs."""
+
+    executor: bool = True
+    worker: bool = True
+    worker_threads: int = 0
+    worker_group: str | None = None
+    flows_path: Path | None = None
+    """YAML flows published to the flows topic at start (``server local``/``standalone -f``)."""
+    management: bool = True
+
+    @property
+    def roles(self) -> tuple[ServiceRole, ...]:
+        if self.executor and self.worker:
+            return (ServiceRole.STANDALONE,)
+        return tuple(
+            role
+            for role, on in ((ServiceRole.EXECUTOR, self.executor), (ServiceRole.WORKER, self.worker))
+            if on
+        )
+
+
+def default_handler(queue: Queue) -> Handler:
+    from kestra_stream.executor.core import CoreSettings, handle
+
+    settings = CoreSettings(message_limit=queue.message_limit)
+    return functools.partial(handle, settings=settings)
+
+
+class Server:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        plan: ServerPlan,
+        queue: Queue | None = None,
+        handler: Handler | None = None,
+        settings: ServerSettings | None = None,
+    ) -> None:
+        self._config = config
+        self._plan = plan
+        self._settings = settings or ServerSettings.from_config(config)
+        groups = [plan.worker_group] if plan.worker_group else []
+        self._queue = queue or queue_from_config(config, worker_groups=groups)
+        self._handler = handler
+        self.instance_id = new_instance_id()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._worker_stop = threading.Event()
+        self._processor: ExecutorProcessor | None = None
+        self._worker: Worker | None = None
+        self._flows: FlowCache | None = None
+        self._tracker: LivenessTracker | None = None
+        self._management: ManagementServer | None = None
+        self._heartbeat = Heartbeater(
+            producer=self._queue.producer(),
+            instance_id=self.instance_id,
+            roles=plan.roles,
+            worker_group=plan.worker_group,
+            interval=self._settings.heartbeat_interval,
+        )
+
+    @property
+    def queue(self) -> Queue:
+        return self._queue
+
+    @property
+    def processor(self) -> ExecutorProcessor | None:
+        return self._processor
+
+    @property
+    def worker(self) -> Worker | None:
+        return self._worker
+
+    @property
+    def flows(self) -> FlowCache | None:
+        return self._flows
+
+    @property
+    def management_port(self) -> int | None:
+        return self._management.port if self._management else None
+
+    # -- start / stop --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if isinstance(self._queue, KafkaQueue):
+            self._ensure_topics()
+        if self._plan.flows_path is not None:
+            publish_flows(self._queue, self._plan.flows_path)
+        self._heartbeat.start()
+        if self._plan.executor:
+            self._start_executor()
+        if self._plan.worker:
+            self._start_worker()
+        if self._plan.management:
+            self._management = ManagementServer(port=self._settings.management_port, health=self.health)
+            self._management.start()
+        log.info(
+            "server.started",
+            instance_id=self.instance_id,
+            roles=[role.value for role in self._plan.roles],
+            management_port=self.management_port,
+        )
+
+    def _ensure_topics(self) -> None:
+        from kestra_stream.topics.admin import TopicAdmin
+        from kestra_stream.topics.apply import ApplyOptions, apply_catalog
+
+        assert isinstance(self._queue, KafkaQueue)
+        options = self._queue.options
+        report = apply_catalog(
+            options.catalog, TopicAdmin(client_properties=options.client_properties), ApplyOptions()
+        )
+        if report.has_drift:
+            log.warning("server.topic_drift", detail="run `kestra-stream topics apply` for details")
+
+    def _start_executor(self) -> None:
+        self._flows = FlowCache(queue=self._queue, defaults=global_plugin_defaults(self._config))
+        self._flows.catch_up()
+        self._tracker = LivenessTracker(
+            queue=self._queue,
+            timeout=self._settings.liveness_timeout,
+            initial_delay=self._settings.liveness_initial_delay,
+        )
+        self._processor = ExecutorProcessor(
+            queue=self._queue,
+            handler=self._handler or default_handler(self._queue),
+            flows=self._flows,
+            options=ProcessorOptions(transactional_id=f"executor-{self.instance_id}"),
+        )
+        self._processor.start()
+        self._spawn("executor", self._processor.run, self._stop)
+        self._spawn("executor-services", self._services)
+
+    def _services(self) -> None:
+        """Flows cache and liveness: followed here, decisions go to the processor's own thread."""
+        assert self._flows is not None and self._tracker is not None and self._processor is not None
+        next_check = 0.0
+        while not self._stop.is_set():
+            try:
+                self._flows.update(0.05)
+                self._tracker.update(0.05)
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + self._settings.liveness_interval
+                    dead = self._tracker.dead_workers()
+                    if dead:
+                        self._processor.report_dead_workers(dead)
+            except Exception:
+                log.exception("server.services_failed")
+                self._stop.wait(1.0)
+
+    def _start_worker(self) -> None:
+        storage = self._storage()
+        self._worker = Worker(
+            queue=self._queue,
+            storage=storage,
+            kv=StorageKVStore(storage=storage),
+            options=WorkerOptions(
+                worker_id=self.instance_id,
+                worker_group=self._plan.worker_group,
+                threads=self._plan.worker_threads,
+                grace_period=self._settings.termination_grace_period,
+            ),
+        )
+        self._spawn("worker", self._worker.run, self._worker_stop)
+
+    def _storage(self) -> Storage:
+        config = self._config
+        if str(config.get("kestra.storage.type", "local")) == "local" and not config.get(
+            "kestra.storage.local.base-path"
+        ):
+            base = Path(tempfile.gettempdir()) / "kestra-stream" / "storage"
+            log.info("server.local_storage", base_path=str(base))
+            config = config.with_overrides({"kestra.storage.local.base-path": str(base)})
+        return storage_from_config(config)
+
+    def _spawn(self, name: str, target: object, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self._threads.append(thread)
+
+    def health(self) -> dict[str, bool]:
+        return {thread.name: thread.is_alive() for thread in self._threads}
+
+    def stop(self) -> None:
+        """Graceful: stop consuming, let running tasks finish up to the grace period, hand back the rest."""
+        self._heartbeat.beat(ServiceState.TERMINATING)
+        self._worker_stop.set()
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(self._settings.termination_grace_period + 30)
+        if self._processor is not None:
+            self._processor.close()
+        for closable in (self._flows, self._tracker):
+            if closable is not None:
+                closable.close()
+        self._heartbeat.stop(ServiceState.TERMINATED_GRACEFULLY)
+        if self._management is not None:
+            self._management.stop()
+        self._queue.close()
+        log.info("server.stopped", instance_id=self.instance_id)
+
+    def wait(self) -> None:
+        """Block until SIGTERM/SIGINT, then stop gracefully."""
+        stopping = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            log.info("server.signal", signal=signal.Signals(signum).name)
+            stopping.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        while not stopping.wait(0.5):
+            pass
+        self.stop()
+
+
+def publish_flows(queue: Queue, path: Path) -> int:
+    """Publish every ``*.yml``/``*.yaml`` flow of ``path`` (revision 1 unless already newer)."""
+    producer = queue.producer()
+    count = 0
+    files: Iterable[Path] = sorted([*path.rglob("*.yml"), *path.rglob("*.yaml")]) if path.is_dir() else [path]
+    for file in files:
+        source = file.read_text()
+        try:
+            flow = parse_flow(source)
+        except FlowValidationError as error:
+            log.error("server.invalid_flow", file=str(file), error=str(error))
+            continue
+        publish_flow(
+            producer,
+            FlowSource(
+                tenant_id=flow.tenant_id or DEFAULT_TENANT,
+                namespace=flow.namespace,
+                id=flow.id,
+                revision=flow.revision or 1,
+                source=source,
+            ),
+        )
+        count += 1
+    producer.flush(10)
+    log.info("server.flows_published", path=str(path), flows=count)
+    return count
