@@ -59,8 +59,10 @@ class Indexer:
         self._stopping.set()
 
     async def run(self) -> None:
+        # One group per topic (`indexer-logs`, ...): a group has one subscription, and each topic then
+        # scales and lags on its own.
         self._consumers = [
-            self._queue.group_consumer(topic=topic, group_id=self._options.group_id)
+            self._queue.group_consumer(topic=topic, group_id=f"{self._options.group_id}-{topic}")
             for topic in self._options.topics
         ]
         try:
