@@ -107,9 +107,10 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
-def is_truthy(rendered: str) -> bool:
-    """Kestra's rule for rendered conditions: false iff "", "false", "0" or "-0"."""
-    return rendered.strip() not in FALSY_STRINGS
+def is_truthy(rendered: Any) -> bool:
+    """Kestra's rule for rendered conditions (``TruthUtils``): false iff the printed value is "",
+    "false", "0" or "-0" (case-sensitive: "False" is true). A typed render is printed first."""
+    return to_text(rendered).strip() not in FALSY_STRINGS
 
 
 def truth_value(value: Any) -> bool:

@@ -178,8 +178,8 @@ class ExpressionEngine:
         return value
 
     @staticmethod
-    def is_truthy(rendered: str) -> bool:
-        """Kestra's condition rule: false iff the text is "", "false", "0" or "-0"."""
+    def is_truthy(rendered: Any) -> bool:
+        """Kestra's condition rule: false iff the printed value is "", "false", "0" or "-0"."""
         return _is_truthy(rendered)
 
     @staticmethod

@@ -16,7 +16,6 @@ from kestra_stream.runtime.sinks import (
     TaskRunIdentity,
     normalize_level,
 )
-from kestra_stream.runtime.truth import is_truthy
 
 __all__ = [
     "CancelToken",
@@ -37,7 +36,6 @@ __all__ = [
     "cancellation_scope",
     "current_token",
     "flow_namespace",
-    "is_truthy",
     "normalize_level",
     "run_task",
     "storage_services",

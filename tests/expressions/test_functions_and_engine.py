@@ -174,9 +174,25 @@ def test_print_context(engine: ExpressionEngine) -> None:
 
 @pytest.mark.parametrize(
     ("rendered", "truthy"),
-    [("", False), ("false", False), ("0", False), ("-0", False), ("true", True), ("1", True), ("no", True)],
+    [
+        ("", False),
+        ("false", False),
+        ("0", False),
+        ("-0", False),
+        (" 0 ", False),
+        ("true", True),
+        ("1", True),
+        ("no", True),
+        ("False", True),
+        # typed renders are printed first
+        (None, False),
+        (False, False),
+        (0, False),
+        (0.0, True),
+        ([], True),
+    ],
 )
-def test_is_truthy(engine: ExpressionEngine, rendered: str, truthy: bool) -> None:
+def test_is_truthy(engine: ExpressionEngine, rendered: object, truthy: bool) -> None:
     assert is_truthy(rendered) is truthy
     assert engine.is_truthy(rendered) is truthy
 

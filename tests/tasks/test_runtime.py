@@ -11,29 +11,12 @@ from kestra_stream.runtime import (
     FileAccessError,
     TaskKilledError,
     TaskRunContext,
-    is_truthy,
     run_task,
 )
 from kestra_stream.storage import LocalStorage
 
 from .conftest import MakeContext
 from .test_basic_tasks import task
-
-
-@pytest.mark.parametrize(
-    ("value", "truthy"),
-    [
-        ("", False),
-        ("false", False),
-        ("0", False),
-        ("-0", False),
-        ("False", True),
-        ("no", True),
-        (None, False),
-    ],
-)
-def test_truthiness_matches_kestra(value: object, truthy: bool) -> None:
-    assert is_truthy(value) is truthy
 
 
 def test_render_nested_values_and_keys(make_context: MakeContext) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kestra_stream.expressions import is_truthy
 from kestra_stream.plugins.base import RunnableTask, dynamic
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.core._values import as_text
 from kestra_stream.plugins.registry import plugin
 from kestra_stream.runtime.errors import TaskFailure
-from kestra_stream.runtime.truth import is_truthy
 
 LABELS_OUTPUT = "labels"
 _SYSTEM_PREFIX = "system."
