@@ -116,7 +116,7 @@ class BatchIndexer:
                     self._metrics.message_out.labels(index).inc(count)
                 for failure in outcome.rejected:
                     rejected += 1
-                    self._metrics.message_failed.labels(failure.op.index.value).inc()
+                    self._metrics.document_rejected.labels(failure.op.index.value).inc()
                     log.error(
                         "indexer.document_rejected",
                         index=failure.op.index.value,

@@ -9,6 +9,7 @@ _DEFAULT: IndexerMetrics | None = None
 
 class IndexerMetrics:
     def __init__(self, *, registry: CollectorRegistry) -> None:
+        self.registry = registry
         self.message_in = Counter(
             "kestra_indexer_message_in_count",
             "Records read from the source topics",
@@ -23,8 +24,14 @@ class IndexerMetrics:
         )
         self.message_failed = Counter(
             "kestra_indexer_message_failed_count",
-            "Records or documents skipped for good (unreadable, rejected by the mapping)",
+            "Records skipped for good because they cannot be read",
             ["topic"],
+            registry=registry,
+        )
+        self.document_rejected = Counter(
+            "kestra_indexer_document_rejected_count",
+            "Documents Elasticsearch refused for good (the mapping rejects them), skipped",
+            ["index"],
             registry=registry,
         )
         self.request = Counter("kestra_indexer_request_count", "Bulk requests sent", registry=registry)

@@ -124,7 +124,7 @@ async def test_a_batch_is_retried_and_committed_only_once_elasticsearch_is_back(
 
     assert delays == [0.5, 1.0, 2.0, 2.0]
     assert commits == [21] and report.attempts == 5 and report.written == 21
-    assert metrics.request_retry._value.get() == 4  # noqa: SLF001
+    assert metrics.registry.get_sample_value("kestra_indexer_request_retry_count_total") == 4
     await es_repo.writer.refresh()
     assert (await es_repo.executions.search(SearchRequest())).total == 20
     assert len(await es_repo.logs.find_by_execution("x1")) == 1
@@ -145,7 +145,10 @@ async def test_a_rejected_document_is_skipped_not_retried(
         records, lambda: commits.append(True)
     )
     assert commits == [True] and report.rejected == 1 and report.written == 1 and report.attempts == 1
-    assert metrics.message_failed.labels("executions")._value.get() == 1  # noqa: SLF001
+    failed = metrics.registry.get_sample_value(
+        "kestra_indexer_message_failed_count_total", {"topic": "executions"}
+    )
+    assert failed == 1
 
 
 async def test_two_hundred_executions_through_the_queue(es_repo: ElasticsearchRepository) -> None:
