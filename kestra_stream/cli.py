@@ -12,7 +12,7 @@ from kestra_stream.flows.cli import flow
 from kestra_stream.indexes.cli import indexes
 from kestra_stream.topics.cli import topics
 
-_SERVER_ROLES = ("standalone", "webserver", "executor", "worker", "scheduler", "indexer")
+_PLANNED_ROLES = ("webserver", "scheduler", "indexer")
 
 
 def _load(config_path: Path | None) -> Config:
@@ -51,14 +51,75 @@ def _server_command(role: str) -> click.Command:
 @server.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
 @click.option("--port", type=int, default=8080, show_default=True, help="HTTP port of the webserver.")
-def local(config_path: Path | None, port: int) -> None:
+@click.option(
+    "-f",
+    "--flow-path",
+    type=click.Path(path_type=Path, exists=True),
+    help="Flows to load (default: examples/flows).",
+)
+def local(config_path: Path | None, port: int, flow_path: Path | None) -> None:
     """Everything in one process, in memory, no external service."""
     from kestra_stream.local_server import run_local
 
-    run_local(config=_load(config_path), port=port)
+    run_local(config=_load(config_path), port=port, flows_path=flow_path)
 
 
-for _role in _SERVER_ROLES:
+def _run_roles(config: Config, **plan: object) -> None:
+    from kestra_stream.server import Server, ServerPlan, configure_logging
+
+    configure_logging()
+    runner = Server(config=config, plan=ServerPlan(**plan))  # type: ignore[arg-type]
+    runner.start()
+    runner.wait()
+
+
+def _config_with(config_path: Path | None, server_type: str) -> Config:
+    config = _load(config_path)
+    return config.with_overrides({"kestra.server-type": server_type})
+
+
+@server.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
+@click.option(
+    "-f", "--flow-path", type=click.Path(path_type=Path, exists=True), help="Flows to publish at start."
+)
+@click.option(
+    "--worker-thread", type=int, default=-1, help="Worker threads (0: no worker; default: 2 x cores)."
+)
+def standalone(config_path: Path | None, flow_path: Path | None, worker_thread: int) -> None:
+    """Executor and worker in one process, on the configured queue (kestra.queue.type)."""
+    _run_roles(
+        _config_with(config_path, "STANDALONE"),
+        executor=True,
+        worker=worker_thread != 0,
+        worker_threads=max(worker_thread, 0),
+        flows_path=flow_path,
+    )
+
+
+@server.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
+def executor(config_path: Path | None) -> None:
+    """The executor: consumes executions and worker results, owns execution state."""
+    _run_roles(_config_with(config_path, "EXECUTOR"), executor=True, worker=False)
+
+
+@server.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
+@click.option("-t", "--thread", "threads", type=int, default=0, help="Worker threads (default: 2 x cores).")
+@click.option("-g", "--worker-group", default=None, help="Worker group key (default group when omitted).")
+def worker(config_path: Path | None, threads: int, worker_group: str | None) -> None:
+    """A worker: runs the task runs of its worker group."""
+    _run_roles(
+        _config_with(config_path, "WORKER"),
+        executor=False,
+        worker=True,
+        worker_threads=threads,
+        worker_group=worker_group,
+    )
+
+
+for _role in _PLANNED_ROLES:
     server.add_command(_server_command(_role))
 
 main.add_command(topics)

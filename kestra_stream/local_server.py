@@ -1,6 +1,11 @@
-"""``server local`` until the engine lands: serves ``/ping`` and a page saying what is missing."""
+"""``server local``: the whole engine in one process on the in-memory queue, plus the web app.
+
+The web app is still a placeholder (``/ping`` and a page); the API comes with the webserver.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from aiohttp import web
 
@@ -8,8 +13,10 @@ from kestra_stream.config import Config
 
 _PLACEHOLDER = (
     "<!doctype html><title>kestra-stream</title><h1>kestra-stream</h1>"
-    "<p>The engine and the UI are not built yet: this server only answers <code>/ping</code>.</p>"
+    "<p>The engine runs in this process; the API and the UI are not built yet: this server only "
+    "answers <code>/ping</code>.</p>"
 )
+EXAMPLE_FLOWS = Path(__file__).resolve().parent.parent / "examples" / "flows"
 
 
 async def _ping(_: web.Request) -> web.Response:
@@ -29,5 +36,20 @@ def build_app(*, config: Config) -> web.Application:
     return app
 
 
-def run_local(*, config: Config, port: int) -> None:
-    web.run_app(build_app(config=config), host="0.0.0.0", port=port, print=None)
+def run_local(*, config: Config, port: int, flows_path: Path | None = None) -> None:
+    from kestra_stream.server import Server, ServerPlan, configure_logging
+
+    configure_logging()
+    config = config.with_overrides({"kestra.queue.type": "memory", "kestra.server-type": "STANDALONE"})
+    if flows_path is None and EXAMPLE_FLOWS.is_dir():
+        flows_path = EXAMPLE_FLOWS
+    engine = Server(config=config, plan=ServerPlan(flows_path=flows_path))
+    engine.start()
+    app = build_app(config=config)
+    app["engine"] = engine
+
+    async def stop_engine(_: web.Application) -> None:
+        engine.stop()
+
+    app.on_shutdown.append(stop_engine)
+    web.run_app(app, host="0.0.0.0", port=port, print=None)
