@@ -146,7 +146,7 @@ async def test_a_rejected_document_is_skipped_not_retried(
     )
     assert commits == [True] and report.rejected == 1 and report.written == 1 and report.attempts == 1
     failed = metrics.registry.get_sample_value(
-        "kestra_indexer_message_failed_count_total", {"topic": "executions"}
+        "kestra_indexer_document_rejected_count_total", {"index": "executions"}
     )
     assert failed == 1
 
