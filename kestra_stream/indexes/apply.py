@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
+from kestra_stream.cli_output import ApplyStatus
 from kestra_stream.indexes.catalog import IndexCatalog, IndexSpec, Layout
 from kestra_stream.indexes.drift import IndexDrift, IndexDriftKind, mapping_drift, template_drift
 
@@ -23,18 +23,10 @@ class IndexApplyOptions:
     fix: bool = False
 
 
-class IndexStatus(enum.Enum):
-    CREATED = "created"
-    WOULD_CREATE = "would create"
-    OK = "ok"
-    FIXED = "fixed"
-    DRIFT = "drift"
-
-
 @dataclass(frozen=True, kw_only=True)
 class IndexOutcome:
     spec: IndexSpec
-    status: IndexStatus
+    status: ApplyStatus
     indices: tuple[str, ...] = ()
     remaining: tuple[IndexDrift, ...] = ()
     fixed: tuple[IndexDrift, ...] = ()
@@ -77,20 +69,20 @@ class _Applier:
         self._apply_template(spec, progress)
         indices = self._ensure_indices(spec, progress)
         if indices is None:
-            return IndexOutcome(spec=spec, status=IndexStatus.WOULD_CREATE, notes=tuple(progress.notes))
+            return IndexOutcome(spec=spec, status=ApplyStatus.WOULD_CREATE, notes=tuple(progress.notes))
         drifts = self._index_drift(spec, indices)
         if drifts and self._options.fix:
             self._fix_mappings(spec, drifts, progress)
             drifts = self._index_drift(spec, self._concrete_indices(spec) or indices)
         remaining = self._template_drift(spec) + drifts
         if remaining:
-            status = IndexStatus.DRIFT
+            status = ApplyStatus.DRIFT
         elif progress.fixed:
-            status = IndexStatus.FIXED
+            status = ApplyStatus.FIXED
         elif progress.created:
-            status = IndexStatus.WOULD_CREATE if self._options.dry_run else IndexStatus.CREATED
+            status = ApplyStatus.WOULD_CREATE if self._options.dry_run else ApplyStatus.CREATED
         else:
-            status = IndexStatus.OK
+            status = ApplyStatus.OK
         return IndexOutcome(
             spec=spec,
             status=status,

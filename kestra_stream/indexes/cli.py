@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from kestra_stream.cli_output import EXIT_DRIFT, CommandFailure
 from kestra_stream.config import ConfigError, load_config
 from kestra_stream.indexes.apply import IndexAdminError, IndexApplyOptions, apply_indexes
 from kestra_stream.indexes.catalog import IndexCatalogError, load_index_catalog
 from kestra_stream.indexes.client import ElasticsearchConfigError, elasticsearch_client
 from kestra_stream.indexes.report import render_index_report
-from kestra_stream.topics.cli import EXIT_DRIFT, CommandFailure
 
 
 @click.group()

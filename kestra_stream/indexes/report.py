@@ -2,45 +2,41 @@
 
 from __future__ import annotations
 
-from kestra_stream.indexes.apply import IndexApplyReport, IndexOutcome, IndexStatus
-from kestra_stream.topics.table import render_table
+from kestra_stream.cli_output import ApplyStatus, render_apply_report
+from kestra_stream.indexes.apply import IndexApplyReport, IndexOutcome
 
 _HEADERS = ("INDEX", "LAYOUT", "CONCRETE INDICES", "FED BY TOPIC", "STATUS")
 
 
 def render_index_report(report: IndexApplyReport) -> str:
-    rows = [_row(outcome) for outcome in report.outcomes]
-    details = [line for outcome in report.outcomes for line in _details(outcome)]
-    counts: dict[str, int] = {}
-    for outcome in report.outcomes:
-        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-    summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-    parts = [render_table(_HEADERS, rows)]
-    if details:
-        parts.append("\n".join(details))
-    parts.append(f"{len(report.outcomes)} indices: {summary}")
-    if report.has_drift:
-        parts.append(
+    return render_apply_report(
+        headers=_HEADERS,
+        rows=[_row(outcome) for outcome in report.outcomes],
+        details=[line for outcome in report.outcomes for line in _details(outcome)],
+        statuses=[outcome.status for outcome in report.outcomes],
+        noun="indices",
+        drift_hint=(
             "drift remains: `--fix` re-puts templates and adds missing fields; changed or extra fields "
             "need a new index filled again from its topic"
         )
-    return "\n\n".join(parts)
+        if report.has_drift
+        else None,
+    )
 
 
 def _row(outcome: IndexOutcome) -> list[str]:
     spec = outcome.spec
-    status = outcome.status.value
     return [
         spec.name,
         spec.layout.value,
         ",".join(outcome.indices) or spec.first_index,
         spec.source_topic,
-        status.upper() if outcome.status is IndexStatus.DRIFT else status,
+        outcome.status.cell(),
     ]
 
 
 def _details(outcome: IndexOutcome) -> list[str]:
     lines = [f"{drift.target}: DRIFT {drift.describe()}" for drift in outcome.remaining]
     lines += [f"{drift.target}: fixed {drift.describe()}" for drift in outcome.fixed]
-    lines += [f"{outcome.spec.name}: {note}" for note in outcome.notes if outcome.status is IndexStatus.DRIFT]
+    lines += [f"{outcome.spec.name}: {note}" for note in outcome.notes if outcome.status is ApplyStatus.DRIFT]
     return lines

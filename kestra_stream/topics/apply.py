@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from confluent_kafka.cimpl import NewTopic
 
+from kestra_stream.cli_output import ApplyStatus
 from kestra_stream.topics.admin import TopicAdmin
 from kestra_stream.topics.catalog import TopicCatalog, TopicSpec
 from kestra_stream.topics.drift import Drift, DriftKind, TopicState, topic_drift
@@ -25,18 +25,10 @@ class ApplyOptions:
     settle_seconds: float = 10.0
 
 
-class TopicStatus(enum.Enum):
-    CREATED = "created"
-    WOULD_CREATE = "would create"
-    OK = "ok"
-    FIXED = "fixed"
-    DRIFT = "drift"
-
-
 @dataclass(frozen=True, kw_only=True)
 class TopicOutcome:
     spec: TopicSpec
-    status: TopicStatus
+    status: ApplyStatus
     remaining: tuple[Drift, ...] = ()
     fixed: tuple[Drift, ...] = ()
     notes: tuple[str, ...] = ()
@@ -71,7 +63,7 @@ def apply_catalog(catalog: TopicCatalog, admin: TopicAdmin, options: ApplyOption
             remaining = topic_drift(spec, _state_as_created(spec, partitions))
         outcomes[spec.name] = TopicOutcome(
             spec=spec,
-            status=TopicStatus.WOULD_CREATE if options.dry_run else TopicStatus.CREATED,
+            status=ApplyStatus.WOULD_CREATE if options.dry_run else ApplyStatus.CREATED,
             remaining=remaining,
             notes=notes,
             partitions_found=partitions,
@@ -99,11 +91,11 @@ def apply_catalog(catalog: TopicCatalog, admin: TopicAdmin, options: ApplyOption
         remaining = topic_drift(spec, state)
         fixed = fixed_by_topic.get(spec.name, ())
         if remaining:
-            status = TopicStatus.DRIFT
+            status = ApplyStatus.DRIFT
         elif fixed:
-            status = TopicStatus.FIXED
+            status = ApplyStatus.FIXED
         else:
-            status = TopicStatus.OK
+            status = ApplyStatus.OK
         outcomes[spec.name] = TopicOutcome(
             spec=spec,
             status=status,

@@ -7,19 +7,12 @@ from pathlib import Path
 
 import click
 
+from kestra_stream.cli_output import EXIT_DRIFT, CommandFailure, render_table
 from kestra_stream.config import Config, ConfigError, load_config
 from kestra_stream.topics.admin import AdminOptions, KafkaAdminError, TopicAdmin, kafka_client_properties
 from kestra_stream.topics.apply import ApplyOptions, apply_catalog
 from kestra_stream.topics.catalog import CatalogError, TopicCatalog, load_catalog
 from kestra_stream.topics.report import render_report
-from kestra_stream.topics.table import render_table
-
-EXIT_DRIFT = 1
-EXIT_ERROR = 2
-
-
-class CommandFailure(click.ClickException):
-    exit_code = EXIT_ERROR
 
 
 def _catalog(

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from kestra_stream.topics.apply import ApplyReport, TopicOutcome, TopicStatus
-from kestra_stream.topics.table import render_table
+from kestra_stream.cli_output import render_apply_report
+from kestra_stream.topics.apply import ApplyReport, TopicOutcome
 
 _HEADERS = ("TOPIC", "PARTITIONS", "RF", "CLEANUP", "MESSAGE", "STATUS")
 
 
 def render_report(report: ApplyReport) -> str:
-    rows = [_row(outcome) for outcome in report.outcomes]
-    details = [line for outcome in report.outcomes for line in _details(outcome)]
-    counts: dict[str, int] = {}
-    for outcome in report.outcomes:
-        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-    summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-    parts = [render_table(_HEADERS, rows)]
-    if details:
-        parts.append("\n".join(details))
-    parts.append(f"{len(report.outcomes)} topics: {summary}")
-    if report.has_drift:
-        parts.append(
+    return render_apply_report(
+        headers=_HEADERS,
+        rows=[_row(outcome) for outcome in report.outcomes],
+        details=[line for outcome in report.outcomes for line in _details(outcome)],
+        statuses=[outcome.status for outcome in report.outcomes],
+        noun="topics",
+        drift_hint=(
             "drift remains: `--fix` sets drifted configs and grows partitions where that is safe; "
             "the lines above say what it cannot fix"
         )
-    return "\n\n".join(parts)
+        if report.has_drift
+        else None,
+    )
 
 
 def _row(outcome: TopicOutcome) -> list[str]:
@@ -38,7 +35,7 @@ def _row(outcome: TopicOutcome) -> list[str]:
         str(spec.replication_factor),
         spec.cleanup_policy,
         spec.message.type,
-        outcome.status.value.upper() if outcome.status is TopicStatus.DRIFT else outcome.status.value,
+        outcome.status.cell(),
     ]
 
 
