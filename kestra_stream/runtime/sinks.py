@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, get_args
 
+from kestra_stream.models.task_options import LogLevel as LevelEnum
 from kestra_stream.plugins.context import LogLevel, MetricType
 
-LEVELS: tuple[LogLevel, ...] = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
 _LEVEL_ALIASES: dict[str, LogLevel] = {"WARNING": "WARN", "FATAL": "ERROR", "CRITICAL": "ERROR"}
 
 
@@ -22,7 +23,7 @@ def normalize_level(level: str) -> LogLevel:
 
 
 def level_rank(level: LogLevel) -> int:
-    return LEVELS.index(level)
+    return LevelEnum(level).severity
 
 
 @dataclass(frozen=True, kw_only=True)
