@@ -23,13 +23,11 @@ P = TypeVar("P", bound="type[Plugin]")
 
 ENTRY_POINT_GROUP = "kestra_stream.plugins"
 
-# Imported on first lookup. The optional ones are written by other teams and may not exist yet.
+# Imported on first lookup.
 _BUILTIN_MODULES = (
     "kestra_stream.plugins.flow",
     "kestra_stream.plugins.triggers",
     "kestra_stream.plugins.conditions",
-)
-_OPTIONAL_BUILTIN_MODULES = (
     "kestra_stream.plugins.core",
     "kestra_stream.plugins.scripts",
 )
@@ -79,12 +77,6 @@ class PluginRegistry:
         self._loaded = True
         for package in _BUILTIN_MODULES:
             _import_package(package)
-        for package in _OPTIONAL_BUILTIN_MODULES:
-            try:
-                _import_package(package)
-            except ModuleNotFoundError as error:
-                if error.name != package:
-                    raise
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             loaded = entry_point.load()
             if callable(loaded) and not isinstance(loaded, type):
