@@ -36,6 +36,8 @@ __all__ = [
     "KillExecution",
     "NewExecution",
     "PauseExecution",
+    "PreconditionPart",
+    "PreconditionRequest",
     "RestartExecution",
     "ResumeExecution",
     "SubflowEnded",
@@ -127,6 +129,8 @@ class SubflowEnded(Payload):
     outputs: dict[str, Any] | None = None
     original_execution_id: str | None = None
     """The child's ``originalId``: a child retried as a new execution still answers its parent."""
+    iteration: int | None = None
+    """For ForEachItem children: the batch index (``taskrun.iteration`` of the child)."""
 
 
 class ConcurrencyVerdict(StrEnum):
@@ -186,6 +190,37 @@ class ConcurrencyRequest(Payload):
     limit: int | None = None
     behavior: str | None = None
     date: Instant | None = None
+
+
+# -- flow-trigger preconditions (keyed by triggered flow + trigger) ------------------------------------
+
+
+class PreconditionPart(Payload):
+    """One stateful condition of a Flow trigger (``preconditions`` or a ``MultipleCondition``).
+
+    ``required`` names every sub-condition that must have been seen within the window, ``matched``
+    those the triggering execution satisfies. ``time_window`` is the trigger's ``TimeWindow`` as JSON.
+    """
+
+    condition_id: str
+    required: tuple[str, ...]
+    matched: tuple[str, ...]
+    time_window: dict[str, Any] | None = None
+    reset_on_success: bool = True
+
+
+class PreconditionRequest(Payload):
+    """To the per-trigger precondition store (key ``trigger_key``; docs/state-machine.md).
+
+    ``execution`` is the execution to start if this request completes every part (built by the executor
+    of the triggering execution: id derived from it, trigger variables, rendered inputs).
+    """
+
+    trigger_key: str
+    request_id: str
+    date: Instant
+    parts: tuple[PreconditionPart, ...]
+    execution: Execution
 
 
 # -- worker-jobs / worker-task-results / execution-kills ------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from kestra_stream.executor.core._advance import advance, announce_end
 from kestra_stream.executor.core._attempts import apply_worker_result, resubmit_runs_of_dead_worker
 from kestra_stream.executor.core._flow_index import flow_index
+from kestra_stream.executor.core._flow_triggers import DEFAULT_STATES, evaluate_flow_triggers
 from kestra_stream.executor.core._flowables import apply_subflow_ended
 from kestra_stream.executor.core._operations import (
     PURGE,
@@ -76,7 +77,7 @@ def handle(
     try:
         return _handle(state, event, flows=flows, now=now, settings=settings)
     except Exception as error:
-        return fail_on_error(state, event, error, now=now, settings=settings)
+        return fail_on_error(state, event, error, now=now, settings=settings, flows=flows)
 
 
 def _working(state: ExecutorState, flows: FlowLookup, now: datetime, settings: CoreSettings) -> Working:
@@ -102,6 +103,7 @@ def _handle(
             return _ignored(state)
         state = ExecutorState(execution=event.execution)
         working = _working(state, flows, now, settings)
+        transitions = len(working.state.histories)
         start_execution(working)
     else:
         if state is None and isinstance(event, RestartExecution) and event.execution is not None:
@@ -109,6 +111,7 @@ def _handle(
         if state is None:
             return _ignored(None)
         working = _working(state, flows, now, settings)
+        transitions = len(working.state.histories)
         if not _apply(working, event, flows):
             return _ignored(state, working)
     if working.extra.get(PURGE):
@@ -116,7 +119,14 @@ def _handle(
             return Outcome(state=None, commands=tuple(working.commands))
         working.set_extra(PURGE, None)
     advance(working, flows)
+    after_transition(working, flows, transitions)
     return Outcome(state=working.freeze(state), commands=tuple(working.commands), changed=working.changed)
+
+
+def after_transition(working: Working, flows: Any, transitions: int) -> None:
+    """The execution reached a terminal state or PAUSED during this event: evaluate Flow triggers."""
+    if len(working.state.histories) > transitions and working.current in DEFAULT_STATES:
+        evaluate_flow_triggers(working, flows)
 
 
 def _apply(working: Working, event: ExecutorEvent, flows: Any) -> bool:
@@ -154,6 +164,7 @@ def fail_on_error(
     now: datetime,
     settings: CoreSettings,
     message: str | None = None,
+    flows: Any = None,
 ) -> Outcome:
     """Poison event: the execution (not the process) fails, with the error logged."""
     if state is None and isinstance(event, NewExecution):
@@ -168,6 +179,9 @@ def fail_on_error(
         working.emit(EmitKill(kill=ExecutionKilled(execution_id=working.execution_id)))
         with contextlib.suppress(Exception):
             announce_end(working)
+        if flows is not None:
+            with contextlib.suppress(Exception):
+                evaluate_flow_triggers(working, flows)
     working.cancel_timers()
     working.add_timer(TimerKind.PURGE, now + settings.purge_after)
     working.extra["afterExecutionDone"] = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -11,6 +11,7 @@ from kestra_stream.executor.messages import (
     ConcurrencyRequest,
     ExecutionKilled,
     ExecutionMessage,
+    PreconditionRequest,
     WorkerJob,
     WorkerTaskResult,
 )
@@ -81,7 +82,22 @@ class EmitConcurrencyRequest:
     request: ConcurrencyRequest
 
 
-Command = SubmitWorkerJob | EmitExecutionMessage | EmitKill | EmitLog | EmitConcurrencyRequest
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmitPreconditionRequest:
+    """→ ``flow-trigger-preconditions`` (key: ``request.trigger_key``): the per-trigger precondition
+    store (``core/preconditions.py``) records it and may start the triggered flow."""
+
+    request: PreconditionRequest
+
+
+Command = (
+    SubmitWorkerJob
+    | EmitExecutionMessage
+    | EmitKill
+    | EmitLog
+    | EmitConcurrencyRequest
+    | EmitPreconditionRequest
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +119,17 @@ class FlowLookup(Protocol):
     """
 
     def __call__(self, namespace: str, flow_id: str, revision: int | None) -> Flow | None: ...
+
+
+class FlowTriggerSource(Protocol):
+    """Optional extra method of the ``flows`` lookup (the shell's flow cache): every flow, latest
+    revision, not deleted, that declares at least one ``io.kestra.plugin.core.trigger.Flow`` trigger.
+
+    Without it the core evaluates no Flow trigger. Called once per execution that terminates or
+    pauses, so it should answer a cached sequence (rebuilt when the ``flows`` topic changes).
+    """
+
+    def flows_with_flow_triggers(self) -> Iterable[Flow]: ...
 
 
 _SHARED_ENGINE: ExpressionEngine | None = None

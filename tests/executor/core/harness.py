@@ -21,6 +21,7 @@ from kestra_stream.executor.core import (
     EmitExecutionMessage,
     EmitKill,
     EmitLog,
+    EmitPreconditionRequest,
     ExecutorEvent,
     Outcome,
     SubmitWorkerJob,
@@ -28,6 +29,8 @@ from kestra_stream.executor.core import (
     handle,
 )
 from kestra_stream.executor.core.concurrency import ConcurrencyCounter, count
+from kestra_stream.executor.core.preconditions import PreconditionState
+from kestra_stream.executor.core.preconditions import evaluate as evaluate_preconditions
 from kestra_stream.executor.messages import (
     ExecutionMessage,
     NewExecution,
@@ -38,6 +41,7 @@ from kestra_stream.executor.state import ExecutorState
 from kestra_stream.flows import Flow, parse_flow
 from kestra_stream.models import Execution, Label, LogEntry, State, StateType
 from kestra_stream.plugins.base import AnyTask, RunnableTask
+from kestra_stream.plugins.triggers import FlowTrigger
 
 START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -75,6 +79,8 @@ class Harness:
     kills: list[Any] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     counters: dict[str, ConcurrencyCounter] = field(default_factory=dict)
+    preconditions: dict[str, PreconditionState] = field(default_factory=dict)
+    precondition_requests: list[Any] = field(default_factory=list)
     auto_run: bool = True
     events: int = 0
     started: set[str] = field(default_factory=set)
@@ -87,6 +93,11 @@ class Harness:
     # -- plumbing -------------------------------------------------------------------------------
     def lookup(self, namespace: str, flow_id: str, revision: int | None) -> Flow | None:
         return self.flows.get((namespace, flow_id))
+
+    @property
+    def flow_lookup(self) -> _Lookup:
+        """The lookup given to ``handle``, with ``flows_with_flow_triggers`` like the shell's cache."""
+        return _Lookup(self)
 
     def execution(self, execution_id: str) -> Execution:
         if execution_id in self.states:
@@ -128,7 +139,7 @@ class Harness:
 
     def deliver(self, execution_id: str, event: ExecutorEvent) -> Outcome:
         outcome = handle(
-            self.states.get(execution_id), event, flows=self.lookup, now=self.now, settings=self.settings
+            self.states.get(execution_id), event, flows=self.flow_lookup, now=self.now, settings=self.settings
         )
         self.events += 1
         self.outcomes.append(outcome)
@@ -163,6 +174,13 @@ class Harness:
             self.counters[key] = state
             for decision in decisions:
                 self.inbox.append((decision.execution_id, decision))
+        elif isinstance(command, EmitPreconditionRequest):
+            key = command.request.trigger_key
+            self.precondition_requests.append(command.request)
+            stored, started = evaluate_preconditions(self.preconditions.get(key), command.request)
+            self.preconditions[key] = stored
+            for message in started:
+                self.inbox.append((message.execution_id, message))
 
     def _result(
         self, job: WorkerJob, state: StateType, outputs: dict[str, Any] | None = None
@@ -255,6 +273,21 @@ class Harness:
 
     def job_for(self, task_id: str) -> WorkerJob:
         return next(job for job in reversed(self.jobs) if job.task_run.task_id == task_id)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    harness: Harness
+
+    def __call__(self, namespace: str, flow_id: str, revision: int | None) -> Flow | None:
+        return self.harness.lookup(namespace, flow_id, revision)
+
+    def flows_with_flow_triggers(self) -> list[Flow]:
+        return [
+            flow
+            for flow in self.harness.flows.values()
+            if any(isinstance(trigger, FlowTrigger) for trigger in flow.triggers or ())
+        ]
 
 
 _TASK = TypeAdapter(AnyTask)
