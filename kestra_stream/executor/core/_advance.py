@@ -25,6 +25,8 @@ from kestra_stream.executor.core._flowables import (
     start_pause,
     start_subflow,
 )
+from kestra_stream.executor.core._foreach_item import start_foreach_items
+from kestra_stream.executor.core._foreach_item_jobs import ForEachItemExecutable
 from kestra_stream.executor.core._rendering import render_condition
 from kestra_stream.executor.core._retries import schedule_flow_retry
 from kestra_stream.executor.core._types import EmitConcurrencyRequest, EmitExecutionMessage
@@ -36,7 +38,7 @@ from kestra_stream.models.execution import TaskRun
 from kestra_stream.models.state import StateType
 from kestra_stream.models.task_options import LogLevel
 from kestra_stream.plugins.base import ExecutionUpdatingTask, FlowableTask, RunnableTask
-from kestra_stream.plugins.flow import ForEachItem, LoopUntil, Pause, Subflow, WorkingDirectory
+from kestra_stream.plugins.flow import LoopUntil, Pause, Subflow, WorkingDirectory
 
 _MAX_PASSES = 10_000
 AFTER_EXECUTION_DONE = "afterExecutionDone"
@@ -75,10 +77,8 @@ def dispatch_task_run(working: Working, run: TaskRun, flow_for: Any) -> None:
         start_subflow(working, run, task, flow_for)
     elif isinstance(task, Pause):
         start_pause(working, run, task)
-    elif isinstance(task, ForEachItem):
-        fail_run(
-            working, run, "ForEachItem is not supported by this executor yet (see docs/state-machine.md)"
-        )
+    elif isinstance(task, ForEachItemExecutable):
+        start_foreach_items(working, run, flow_for)
     elif isinstance(task, FlowableTask):
         start_flowable(working, run, task)
     else:
@@ -88,7 +88,7 @@ def dispatch_task_run(working: Working, run: TaskRun, flow_for: Any) -> None:
 def resolve_flowable(working: Working, run: TaskRun) -> bool:
     """A RUNNING flowable: create its next children, or give it its derived final state."""
     task = working.task_of(run)
-    if task is None or isinstance(task, RunnableTask | WorkingDirectory | Subflow):
+    if task is None or isinstance(task, RunnableTask | WorkingDirectory | Subflow | ForEachItemExecutable):
         return False
     if run.id in working.extra.get(LOOP_WAITING, {}):
         return False
@@ -186,6 +186,7 @@ def announce_end(working: Working) -> None:
     base = working.base
     trigger_variables = (base.trigger.variables or {}) if base.trigger is not None else {}
     parent_run_id = trigger_variables.get("taskRunId")
+    iteration = trigger_variables.get("taskRunIteration")
     waits = trigger_variables.get("wait", True)
     if (
         base.parent_id is not None
@@ -202,6 +203,7 @@ def announce_end(working: Working) -> None:
                     state=working.current,
                     outputs=working.outputs,
                     original_execution_id=base.original_id,
+                    iteration=int(iteration) if iteration is not None else None,
                 )
             )
         )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kestra_stream.executor.core._context import build_context
+from kestra_stream.executor.core._foreach_item_jobs import ForEachItemMergeOutputs
 from kestra_stream.executor.core._ids import derived_fraction
 from kestra_stream.executor.core._rendering import render_duration
 from kestra_stream.executor.core._types import EmitKill, SubmitWorkerJob
@@ -38,10 +39,15 @@ def submit_attempt(working: Working, run: TaskRun, task: Task) -> TaskRun:
     attempt_number = len(run.attempts or ())
     worker_group = task.worker_group.key if task.worker_group is not None and task.worker_group.key else None
     assert working.index is not None
+    definition = working.index.task_definition(task)
+    if isinstance(task, ForEachItemMergeOutputs):
+        from kestra_stream.executor.core._foreach_item import merge_job_definition
+
+        definition = merge_job_definition(working, run, definition)
     job = WorkerJob(
         task_run=run,
         attempt_number=attempt_number,
-        task=working.index.task_definition(task),
+        task=definition,
         variables=build_context(working, task=task, run=run),
         worker_group=worker_group,
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from kestra_stream.flows.model import Flow
 from kestra_stream.plugins.base import Task
-from kestra_stream.plugins.flow import Dag, Pause, Switch
+from kestra_stream.plugins.flow import Dag, ForEachItem, Pause, Switch
 from kestra_stream.plugins.flow._branches import WithHandlers
 
 
@@ -21,6 +21,8 @@ class FlowIndex:
     _dumps: dict[str, dict[str, Any]] = field(default_factory=dict)
     cached: dict[str, Any] = field(default_factory=dict)
     """Per-flow values rules derive once (e.g. the root container)."""
+    foreach_item_parts: dict[str, list[Task]] = field(default_factory=dict)
+    """ForEachItem id → its internal children (``<id>_split``, ``<id>_items``, ``<id>_merge``)."""
 
     def task(self, task_id: str) -> Task | None:
         return self.tasks.get(task_id)
@@ -66,6 +68,14 @@ def _build(flow: Flow) -> FlowIndex:
     index = FlowIndex(flow=flow)
     for branch in (flow.tasks, flow.errors or [], flow.finally_ or [], flow.after_execution or []):
         _collect(branch, index.tasks)
+    from kestra_stream.executor.core._foreach_item_jobs import foreach_item_parts
+
+    for task in list(index.tasks.values()):
+        if isinstance(task, ForEachItem):
+            parts = foreach_item_parts(task.id, task.items, task.batch, wait=task.wait)
+            index.foreach_item_parts[task.id] = parts
+            for part in parts:
+                index.tasks[part.id] = part
     index.main_ids = frozenset(
         task.id for branch in (flow.tasks, flow.errors or [], flow.finally_ or []) for task in branch
     )

@@ -40,6 +40,7 @@ from kestra_stream.plugins.flow import (
     Exit,
     ExitState,
     ForEach,
+    ForEachItem,
     If,
     LoopUntil,
     Parallel,
@@ -120,6 +121,8 @@ def container_for(working: Working, run: TaskRun, task: Task) -> Container | Non
         return Container(groups=[group], **common)
     if isinstance(task, Pause):
         return Container(groups=[Group(tasks=enabled(task.tasks))], **common)
+    if isinstance(task, ForEachItem) and working.index is not None:
+        return Container(groups=[Group(tasks=working.index.foreach_item_parts.get(task.id, []))], **common)
     return None
 
 
@@ -264,6 +267,8 @@ def fire_pause_timeout(working: Working, run: TaskRun, task: Pause) -> None:
 
 def begin_halt(working: Working, final: StateType, *, kill: bool, cascade: bool) -> None:
     """Stop starting anything; with ``kill``, stop what runs (workers, paused runs, subflow children)."""
+    from kestra_stream.executor.core._foreach_item import pending_children
+    from kestra_stream.executor.core._foreach_item_jobs import ForEachItemExecutable
     from kestra_stream.executor.core._types import EmitKill
     from kestra_stream.executor.messages import ExecutionKilled, KillExecution
 
@@ -275,10 +280,13 @@ def begin_halt(working: Working, final: StateType, *, kill: bool, cascade: bool)
     for run in list(working.active_runs()):
         task = working.task_of(run)
         state = run.state.current
-        if isinstance(task, Subflow) and state is StateType.RUNNING:
-            child_id = (run.outputs or {}).get("executionId")
-            if cascade and child_id:
-                working.emit(EmitExecutionMessage(message=KillExecution(execution_id=child_id, cascade=True)))
+        if isinstance(task, Subflow | ForEachItemExecutable) and state is StateType.RUNNING:
+            child_ids = pending_children(working, run)
+            if cascade and child_ids:
+                for child_id in child_ids:
+                    working.emit(
+                        EmitExecutionMessage(message=KillExecution(execution_id=child_id, cascade=True))
+                    )
                 working.set_run_state(run, StateType.KILLING)
             else:
                 working.set_run_state(run, StateType.KILLED)
@@ -386,6 +394,26 @@ def apply_execution_updating(working: Working, run: TaskRun, task: Task) -> Task
 # -- Subflow ------------------------------------------------------------------------------------------
 
 
+def child_labels(
+    working: Working, inherit: bool, task_labels: Any, child_flow: Flow, context: dict[str, Any]
+) -> dict[str, str]:
+    """Labels of a child execution: the parent's ``system.*`` (all with ``inheritLabels``), the
+    correlation id, the child flow's, then the task's rendered ``labels``. ValueError on render errors."""
+    labels: dict[str, str] = {}
+    for label in working.labels or ():
+        if inherit or label.key.startswith("system."):
+            labels.setdefault(label.key, label.value)
+    labels.setdefault("system.correlationId", working.execution_id)
+    for label in child_flow.labels or ():
+        labels.setdefault(label.key, label.value)
+    for label in task_labels or ():
+        try:
+            labels[label.key] = str(render_text(working.settings.engine, label.value, context))
+        except Exception as error:
+            raise ValueError(f"Unable to render label '{label.key}': {error}") from None
+    return labels
+
+
 def start_subflow(working: Working, run: TaskRun, task: Subflow, flow_for: Any) -> TaskRun:
     """Create the child execution (a new one per attempt) and wait for it unless ``wait: false``."""
     engine = working.settings.engine
@@ -413,18 +441,16 @@ def start_subflow(working: Working, run: TaskRun, task: Subflow, flow_for: Any) 
         )
     except Exception as error:
         return fail_run(working, run, f"Invalid subflow inputs: {error}")
-    labels: dict[str, str] = {}
-    for label in working.labels or ():
-        if task.inherit_labels or label.key.startswith("system."):
-            labels.setdefault(label.key, label.value)
-    labels.setdefault("system.correlationId", working.execution_id)
-    for label in child_flow.labels or ():
-        labels.setdefault(label.key, label.value)
-    for label in task.labels or ():
-        try:
-            labels[label.key] = str(render_text(engine, label.value, context))
-        except Exception as error:
-            return fail_run(working, run, f"Unable to render label '{label.key}': {error}")
+    try:
+        labels = child_labels(working, task.inherit_labels, task.labels, child_flow, context)
+    except ValueError as error:
+        return fail_run(working, run, str(error))
+    from kestra_stream.executor.core._foreach_item import parse_schedule_date
+
+    try:
+        schedule_date = parse_schedule_date(engine, task.schedule_date, context)
+    except Exception as error:
+        return fail_run(working, run, f"Invalid scheduleDate: {error}")
     run = working.add_attempt(run, StateType.RUNNING)
     attempt = len(run.attempts or ())
     child_id = derived_id(run.id, "subflow", attempt)
@@ -439,6 +465,7 @@ def start_subflow(working: Working, run: TaskRun, task: Subflow, flow_for: Any) 
         state=State.of(StateType.CREATED, at=working.now),
         parent_id=working.execution_id,
         original_id=child_id,
+        schedule_date=schedule_date,
         trigger=ExecutionTrigger(
             id=task.id,
             type=task.type,
@@ -464,7 +491,14 @@ def start_subflow(working: Working, run: TaskRun, task: Subflow, flow_for: Any) 
 
 
 def apply_subflow_ended(working: Working, message: SubflowEnded) -> bool:
+    from kestra_stream.executor.core._foreach_item import apply_foreach_item_ended
+    from kestra_stream.executor.core._foreach_item_jobs import ForEachItemExecutable
+
     run = working.runs.get(message.task_run_id)
+    if run is not None and isinstance(working.task_of(run), ForEachItemExecutable):
+        if run.state.current not in (StateType.RUNNING, StateType.KILLING):
+            return False
+        return apply_foreach_item_ended(working, run, message)
     child_id = (run.outputs or {}).get("executionId") if run is not None else None
     if run is None or child_id not in (message.child_execution_id, message.original_execution_id):
         working.log(
