@@ -39,6 +39,8 @@ class TimerKind(StrEnum):
     """Flow-level retry delay before RETRYING → RUNNING or a new execution."""
     PURGE = "PURGE"
     """A terminated execution is dropped from the store (tombstone)."""
+    SLA = "SLA"
+    """A ``MAX_DURATION`` SLA of the flow: breached if the execution still runs when it fires."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

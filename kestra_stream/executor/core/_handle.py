@@ -9,6 +9,7 @@ from typing import Any
 
 from kestra_stream.executor.core._advance import advance, announce_end
 from kestra_stream.executor.core._attempts import apply_worker_result, resubmit_runs_of_dead_worker
+from kestra_stream.executor.core._checks_sla import assert_slas
 from kestra_stream.executor.core._flow_index import flow_index
 from kestra_stream.executor.core._flow_triggers import DEFAULT_STATES, evaluate_flow_triggers
 from kestra_stream.executor.core._flowables import apply_subflow_ended
@@ -124,8 +125,12 @@ def _handle(
 
 
 def after_transition(working: Working, flows: Any, transitions: int) -> None:
-    """The execution reached a terminal state or PAUSED during this event: evaluate Flow triggers."""
-    if len(working.state.histories) > transitions and working.current in DEFAULT_STATES:
+    """The execution changed state in this event: SLA assertions, then (terminal/PAUSED) Flow triggers."""
+    if len(working.state.histories) <= transitions:
+        return
+    if assert_slas(working):
+        advance(working, flows)
+    if working.current in DEFAULT_STATES:
         evaluate_flow_triggers(working, flows)
 
 

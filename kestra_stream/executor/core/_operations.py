@@ -17,6 +17,7 @@ from kestra_stream.executor.core._advance import (
     release_concurrency_slot,
 )
 from kestra_stream.executor.core._attempts import fire_attempt_timeout, fire_retry
+from kestra_stream.executor.core._checks_sla import apply_checks, fire_sla, schedule_sla_timers
 from kestra_stream.executor.core._flowables import (
     begin_halt,
     fire_loop_timer,
@@ -85,6 +86,9 @@ def start_execution(working: Working) -> None:
     if flow.disabled or flow.deleted:
         terminate_without_tasks(working, StateType.FAILED, "Cannot execute a flow which is disabled")
         return
+    if apply_checks(working):
+        terminate_without_tasks(working, StateType.FAILED)
+        return
     schedule = working.base.schedule_date
     if schedule is not None and schedule > working.now:
         working.add_timer(TimerKind.SCHEDULED_START, schedule)
@@ -116,6 +120,7 @@ def request_slot_or_run(working: Working) -> None:
 def begin_running(working: Working) -> None:
     """CREATED/QUEUED/RESTARTED → RUNNING: the first task runs are created by the next resolution."""
     working.set_execution_state(StateType.RUNNING)
+    schedule_sla_timers(working)
 
 
 def fire_scheduled_start(working: Working) -> None:
@@ -266,6 +271,8 @@ def fire_timer(working: Working, timer: Timer) -> bool:
         fire_scheduled_start(working)
     elif kind is TimerKind.FLOW_RETRY:
         fire_flow_retry(working)
+    elif kind is TimerKind.SLA:
+        fire_sla(working, timer)
     elif run is None:
         return False
     elif kind is TimerKind.RETRY:
