@@ -281,22 +281,28 @@ def evaluate_flow_triggers(working: Working, flows: Any) -> bool:
     if source is None or working.base.kind not in (None, ExecutionKind.NORMAL):
         return False
     execution: Execution | None = None
+    variables: dict[str, Any] = {}
+    base: dict[str, Any] = {}
     fired = False
     for flow in source():
         if flow.disabled or flow.deleted:
             continue
+        upstream: Upstream | None = None
         for trigger in flow.triggers or ():
             if not isinstance(trigger, FlowTrigger) or trigger.disabled:
                 continue
             if execution is None:
                 execution = working.execution()
                 variables = trigger_variables(execution)
-            upstream = Upstream(
-                execution=execution,
-                context=condition_context(flow, execution, variables, working.now, working.settings),
-                engine=working.settings.engine,
-                now=working.now,
-            )
+                base = condition_context(flow, execution, variables, working.now, working.settings)
+            if upstream is None:
+                context = {
+                    **base,
+                    "flow": {"id": flow.id, "namespace": flow.namespace, "revision": flow.revision or 1},
+                }
+                upstream = Upstream(
+                    execution=execution, context=context, engine=working.settings.engine, now=working.now
+                )
             fired = _evaluate_one(working, flow, trigger, upstream, variables) or fired
     return fired
 
