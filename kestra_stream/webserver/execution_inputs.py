@@ -1,0 +1,183 @@
+"""Building a new execution from an API call: multipart inputs (files go to internal storage under
+the new execution's prefix, as Kestra stores them), labels ``key:value``, ``scheduleDate``, kind."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import orjson
+from aiohttp import BodyPartReader, web
+
+from kestra_stream.executor.messages import NewExecution
+from kestra_stream.flows import Flow
+from kestra_stream.inputs import resolve_inputs
+from kestra_stream.models.execution import Execution, ExecutionKind, ExecutionTrigger
+from kestra_stream.models.ids import new_id
+from kestra_stream.models.labels import Label
+from kestra_stream.models.state import State, StateType
+from kestra_stream.queue import TopicRef
+from kestra_stream.storage import input_file
+from kestra_stream.webserver.errors import ErrorDetail, invalid
+from kestra_stream.webserver.followers import subscribed
+from kestra_stream.webserver.http import TENANT
+from kestra_stream.webserver.services import WebServices
+
+EXECUTIONS = TopicRef("executions")
+
+
+class UploadedFile:
+    def __init__(self, filename: str, data: bytes) -> None:
+        self.filename = filename
+        self.data = data
+
+
+async def read_form(request: web.Request) -> dict[str, Any]:
+    """Input values of a multipart, url-encoded or JSON body (files kept as :class:`UploadedFile`)."""
+    content_type = request.content_type
+    values: dict[str, Any] = {}
+    if content_type.startswith("multipart/"):
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or not part.name:
+                continue
+            if part.filename:
+                values[part.name] = UploadedFile(part.filename, bytes(await part.read(decode=False)))
+            else:
+                values[part.name] = await part.text()
+    elif content_type == "application/x-www-form-urlencoded":
+        values.update({key: str(value) for key, value in (await request.post()).items()})
+    elif content_type == "application/json":
+        raw = await request.read()
+        if raw.strip():
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError as error:
+                raise invalid(f"Invalid JSON: {error}") from None
+            if not isinstance(body, dict):
+                raise invalid("inputs must be a JSON object")
+            values.update(body)
+    return values
+
+
+def parse_labels(values: Iterable[str]) -> list[Label]:
+    labels = []
+    for value in values:
+        key, sep, text = value.partition(":")
+        if not sep or not key:
+            raise invalid(
+                f"Invalid label `{value}`: expected key:value", [ErrorDetail("key:value", "labels")]
+            )
+        labels.append(Label(key=key, value=text))
+    return labels
+
+
+def parse_schedule_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid(f"Invalid scheduleDate `{value}`: expected an ISO-8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise invalid(f"Invalid scheduleDate `{value}`: a zone offset is required")
+    return parsed
+
+
+def parse_kind(value: str | None) -> ExecutionKind | None:
+    if not value:
+        return None
+    try:
+        return ExecutionKind(value.upper())
+    except ValueError:
+        raise invalid(f"Invalid kind `{value}`: one of NORMAL, TEST, PLAYGROUND") from None
+
+
+async def resolve_flow_inputs(
+    services: WebServices, flow: Flow, execution_id: str, provided: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Typed inputs; uploaded files and text given to FILE inputs land in internal storage."""
+
+    def store(input_id: str, filename: str, data: bytes) -> str:
+        uri = input_file(
+            namespace=flow.namespace,
+            flow_id=flow.id,
+            execution_id=execution_id,
+            input_id=input_id,
+            name=filename,
+        )
+        return services.storage.put("kestra://" + uri, data)
+
+    raw: dict[str, Any] = {}
+    for key, value in provided.items():
+        if isinstance(value, UploadedFile):
+            raw[key] = await asyncio.to_thread(store, key, value.filename, value.data)
+        else:
+            raw[key] = value
+
+    def store_text(input_id: str, value: Any) -> str:
+        data = value if isinstance(value, bytes) else str(value).encode()
+        return store(input_id, input_id, data)
+
+    return resolve_inputs(
+        flow.inputs or [],
+        raw,
+        render=lambda value, variables: services.engine.render_typed(value, variables),
+        store_file=store_text,
+        variables={"flow": {"id": flow.id, "namespace": flow.namespace}},
+    )
+
+
+def new_execution(
+    flow: Flow,
+    *,
+    execution_id: str,
+    inputs: dict[str, Any],
+    labels: list[Label],
+    schedule_date: datetime | None = None,
+    kind: ExecutionKind | None = None,
+    trigger: ExecutionTrigger | None = None,
+) -> Execution:
+    merged = {label.key: label for label in flow.labels or ()}
+    merged.update({label.key: label for label in labels})
+    return Execution(
+        id=execution_id,
+        tenant_id=TENANT,
+        namespace=flow.namespace,
+        flow_id=flow.id,
+        flow_revision=flow.revision or 1,
+        inputs=inputs or None,
+        labels=tuple(merged.values()) or None,
+        state=State.of(StateType.CREATED),
+        schedule_date=schedule_date,
+        kind=kind,
+        trigger=trigger,
+    )
+
+
+def generate_id() -> str:
+    return new_id()
+
+
+async def submit(services: WebServices, execution: Execution) -> None:
+    services.executions.remember(execution)
+    await services.send(
+        EXECUTIONS, key=execution.id.encode(), value=NewExecution(execution=execution).to_json()
+    )
+
+
+async def submit_and_wait(services: WebServices, execution: Execution, timeout: float) -> Execution:
+    """Submit, then follow execution-states until the execution is terminated (or ``timeout``)."""
+    with subscribed(services.executions.subscribe, execution.id) as updates:
+        await submit(services, execution)
+        latest = execution
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not latest.state.current.is_terminated():
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            update = await updates.next(min(remaining, 1.0))
+            latest = update or services.executions.get(execution.id) or latest
+        return latest

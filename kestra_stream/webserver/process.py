@@ -1,0 +1,115 @@
+"""Running the web app in a process: services from the configuration, the indexer when the
+repository lives in this process (memory), and the aiohttp server on ``--port``.
+
+``server local``/``standalone``/``webserver`` call :func:`run_webserver`; with an engine (a started
+:class:`~kestra_stream.server.Server`) the web app shares its queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import structlog
+from aiohttp import web
+
+from kestra_stream.config import Config
+from kestra_stream.queue import MemoryQueue, Queue, queue_from_config
+from kestra_stream.repository import ElasticsearchRepository, MemoryRepository, Repository
+from kestra_stream.storage import Storage, storage_from_config
+from kestra_stream.webserver.app import build_app
+from kestra_stream.webserver.services import WebServices
+
+if TYPE_CHECKING:
+    from kestra_stream.server import Server
+
+log = structlog.get_logger(__name__)
+
+INDEXER_KEY: web.AppKey[asyncio.Task[None]] = web.AppKey("indexer", asyncio.Task)
+
+
+def repository_from_config(config: Config, queue: Queue) -> Repository:
+    default = "memory" if isinstance(queue, MemoryQueue) else "elasticsearch"
+    kind = str(config.get("kestra.repository.type") or default).lower()
+    if kind == "memory":
+        # cast: the implementations declare the stores as plain attributes, which mypy finds
+        # invariant against the protocol's mutable members (kestra_stream.repository's to fix).
+        return cast(Repository, MemoryRepository())
+    return cast(Repository, ElasticsearchRepository.from_config(config))
+
+
+def web_storage(config: Config) -> Storage:
+    """The configured storage; ``local`` without a base path uses the same temp dir as the server."""
+    if str(config.get("kestra.storage.type", "local")) == "local" and not config.get(
+        "kestra.storage.local.base-path"
+    ):
+        base = Path(tempfile.gettempdir()) / "kestra-stream" / "storage"
+        config = config.with_overrides({"kestra.storage.local.base-path": str(base)})
+    return storage_from_config(config)
+
+
+def services_from_config(config: Config, *, queue: Queue | None = None) -> WebServices:
+    queue = queue or queue_from_config(config)
+    return WebServices(
+        config=config,
+        queue=queue,
+        repository=repository_from_config(config, queue),
+        storage=web_storage(config),
+    )
+
+
+def with_indexer(app: web.Application, services: WebServices) -> None:
+    """Run the indexer in the app's event loop (its repository is only reachable from here)."""
+    from kestra_stream.indexer import Indexer, IndexerOptions
+
+    indexer = Indexer(
+        queue=services.queue,
+        writer=services.repository.writer,
+        options=IndexerOptions.from_config(services.config),
+    )
+
+    async def start(app: web.Application) -> None:
+        app[INDEXER_KEY] = asyncio.create_task(indexer.run(), name="indexer")
+
+    async def stop(app: web.Application) -> None:
+        indexer.stop()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(app[INDEXER_KEY], 10)
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+
+
+def web_application(
+    config: Config, *, queue: Queue | None = None, run_indexer: bool | None = None
+) -> web.Application:
+    services = services_from_config(config, queue=queue)
+    app = build_app(services=services)
+    if run_indexer is None:
+        run_indexer = isinstance(services.repository, MemoryRepository)
+    if run_indexer:
+        with_indexer(app, services)
+
+    async def close_repository(_: web.Application) -> None:
+        await services.repository.close()
+
+    app.on_cleanup.append(close_repository)
+    return app
+
+
+def run_webserver(
+    config: Config, *, port: int, engine: Server | None = None, run_indexer: bool | None = None
+) -> None:
+    """Serve until SIGINT/SIGTERM; then stop the engine (if any) gracefully."""
+    app = web_application(config, queue=engine.queue if engine is not None else None, run_indexer=run_indexer)
+    if engine is not None:
+
+        async def stop_engine(_: web.Application) -> None:
+            await asyncio.to_thread(engine.stop)
+
+        app.on_shutdown.append(stop_engine)
+    log.info("webserver.starting", port=port)
+    web.run_app(app, host="0.0.0.0", port=port, print=None)
