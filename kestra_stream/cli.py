@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from kestra_stream import __version__, user_regex
+from kestra_stream.cli_flows import register_flow_deploy_commands
 from kestra_stream.config import Config, load_config
 from kestra_stream.flows.cli import flow
 from kestra_stream.indexes.cli import indexes
 from kestra_stream.topics.cli import topics
 
-_PLANNED_ROLES = ("webserver", "scheduler", "indexer")
+_PLANNED_ROLES = ("scheduler", "indexer")
 
 
 def _load(config_path: Path | None) -> Config:
@@ -86,10 +87,14 @@ def _config_with(config_path: Path | None, server_type: str) -> Config:
 @click.option(
     "--worker-thread", type=int, default=-1, help="Worker threads (0: no worker; default: 2 x cores)."
 )
-def standalone(config_path: Path | None, flow_path: Path | None, worker_thread: int) -> None:
-    """Executor and worker in one process, on the configured queue (kestra.queue.type)."""
-    _run_roles(
+@click.option("--port", type=int, default=8080, show_default=True, help="HTTP port of the webserver.")
+def standalone(config_path: Path | None, flow_path: Path | None, worker_thread: int, port: int) -> None:
+    """Executor, worker and webserver in one process, on the configured queue (kestra.queue.type)."""
+    from kestra_stream.webserver.process import run_server_with_web
+
+    run_server_with_web(
         _config_with(config_path, "STANDALONE"),
+        port=port,
         executor=True,
         worker=worker_thread != 0,
         worker_threads=max(worker_thread, 0),
@@ -119,9 +124,22 @@ def worker(config_path: Path | None, threads: int, worker_group: str | None) -> 
     )
 
 
+@server.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
+@click.option("--port", type=int, default=8080, show_default=True, help="HTTP port of the webserver.")
+def webserver(config_path: Path | None, port: int) -> None:
+    """The API (and UI) only: reads the repository, writes the queue."""
+    from kestra_stream.server import configure_logging
+    from kestra_stream.webserver.process import run_webserver
+
+    configure_logging()
+    run_webserver(_config_with(config_path, "WEBSERVER"), port=port)
+
+
 for _role in _PLANNED_ROLES:
     server.add_command(_server_command(_role))
 
 main.add_command(topics)
 main.add_command(indexes)
 main.add_command(flow)
+register_flow_deploy_commands(flow)

@@ -1,6 +1,6 @@
 """``server local``: the whole engine in one process on the in-memory queue, plus the web app.
 
-The web app is still a placeholder (``/ping`` and a page); the API comes with the webserver.
+The web app is the webserver's (``kestra_stream.webserver``): the API, basic auth and the UI hook.
 """
 
 from __future__ import annotations
@@ -43,13 +43,8 @@ def run_local(*, config: Config, port: int, flows_path: Path | None = None) -> N
     config = config.with_overrides({"kestra.queue.type": "memory", "kestra.server-type": "STANDALONE"})
     if flows_path is None and EXAMPLE_FLOWS.is_dir():
         flows_path = EXAMPLE_FLOWS
+    from kestra_stream.webserver.process import run_webserver
+
     engine = Server(config=config, plan=ServerPlan(flows_path=flows_path))
     engine.start()
-    app = build_app(config=config)
-    app["engine"] = engine
-
-    async def stop_engine(_: web.Application) -> None:
-        engine.stop()
-
-    app.on_shutdown.append(stop_engine)
-    web.run_app(app, host="0.0.0.0", port=port, print=None)
+    run_webserver(config, port=port, engine=engine)

@@ -113,3 +113,15 @@ def run_webserver(
         app.on_shutdown.append(stop_engine)
     log.info("webserver.starting", port=port)
     web.run_app(app, host="0.0.0.0", port=port, print=None)
+
+
+def run_server_with_web(config: Config, *, port: int, **plan: object) -> None:
+    """``server local``/``standalone``: the engine's roles in threads, the web app (and, while the
+    server does not run one, the indexer) in the main thread's event loop."""
+    from kestra_stream.server import Server, ServerPlan, configure_logging
+
+    configure_logging()
+    engine = Server(config=config, plan=ServerPlan(**plan))  # type: ignore[arg-type]
+    engine.start()
+    runs_indexer = getattr(engine, "indexer", None) is not None
+    run_webserver(config, port=port, engine=engine, run_indexer=not runs_indexer)
