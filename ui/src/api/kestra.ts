@@ -103,6 +103,7 @@ export interface ValidateConstraintViolation {
   deprecationPaths?: string[];
   warnings?: string[];
   infos?: string[];
+  violations?: { path?: string; message: string; line?: number; column?: number }[];
 }
 export interface InputValidation {
   input: FlowInput;

@@ -174,7 +174,8 @@ export class SchemaIndex {
 
   static typeOf(v: any): string | undefined {
     const t = v?.properties?.type;
-    return t?.const ?? (Array.isArray(t?.enum) && t.enum.length === 1 ? t.enum[0] : undefined) ?? t?.default;
+    // the first enum value is the canonical name; the others are aliases (io.kestra.core.tasks.log.Log...)
+    return t?.const ?? (Array.isArray(t?.enum) && t.enum.length ? t.enum[0] : undefined) ?? t?.default;
   }
 
   /** The object schema for a mapping given its `type` (picks the anyOf variant). */
@@ -218,7 +219,7 @@ export class SchemaIndex {
     const out = new Map<string, { type: string; title?: string; description?: string }>();
     for (const v of this.variants(node)) {
       const props = v.properties?.type;
-      const names: string[] = props?.const ? [props.const] : Array.isArray(props?.enum) ? props.enum : [];
+      const names: string[] = props?.const ? [props.const] : Array.isArray(props?.enum) ? props.enum.slice(0, 1) : [];
       for (const t of names) if (typeof t === "string") out.set(t, { type: t, title: v.title, description: v.description });
     }
     return [...out.values()].sort((a, b) => a.type.localeCompare(b.type));

@@ -38,7 +38,7 @@ const PARALLEL = /\.(Parallel|EachParallel|ForEach)$/;
 export function flowableBranches(task: any): { label?: string; tasks: any[] }[] | null {
   const t = String(task?.type ?? "");
   if (Array.isArray(task?.then) || Array.isArray(task?.else)) {
-    const b = [];
+    const b: { label?: string; tasks: any[] }[] = [];
     if (Array.isArray(task.then)) b.push({ label: "then", tasks: task.then });
     if (Array.isArray(task.else)) b.push({ label: "else", tasks: task.else });
     return b;

@@ -53,6 +53,8 @@ function lineMatching(source: string, re: RegExp): number | null {
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export function lineOfMessage(source: string, message: string): number {
+  const prefixed = /^(\d+):(\d+):\s/.exec(message);
+  if (prefixed) return Math.max(1, Number(prefixed[1]));
   const explicit = /line[:=\s]+(\d+)/i.exec(message);
   if (explicit) return Math.max(1, Number(explicit[1]));
   const pathMsg = /^\s*([A-Za-z_$][\w$-]*(?:\[\d+\]|\.[\w$-]+)*)\s*:\s/.exec(message);
@@ -89,7 +91,17 @@ export function splitConstraints(constraints: string | null | undefined): string
 export function diagnosticsFromValidation(source: string, results: ValidateConstraintViolation[] | null | undefined): LineDiagnostic[] {
   const out: LineDiagnostic[] = [];
   for (const r of results ?? []) {
-    for (const m of splitConstraints(r.constraints)) out.push({ line: lineOfMessage(source, m), message: m, severity: "error" });
+    if (Array.isArray(r.violations) && r.violations.length) {
+      // kestra-stream answers with positions: [{path, message, line, column}]
+      for (const v of r.violations) {
+        const message = v.path ? `${v.path}: ${v.message}` : v.message;
+        out.push({ line: v.line ? Number(v.line) : lineOfMessage(source, message), message, severity: "error" });
+      }
+    } else {
+      for (const m of splitConstraints(r.constraints)) {
+        out.push({ line: lineOfMessage(source, m), message: m.replace(/^\d+:\d+:\s/, ""), severity: "error" });
+      }
+    }
     for (const w of r.warnings ?? []) out.push({ line: lineOfMessage(source, w), message: w, severity: "warning" });
     for (const p of r.deprecationPaths ?? []) {
       const l = lineOfPath(source, parsePath(p)) ?? 1;
