@@ -1,0 +1,116 @@
+"""The issue's done-criterion on the real broker: two scheduler processes, an every-second schedule,
+one SIGKILLed mid-way; exactly one execution per second, no duplicate, the gap bounded by failover."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from kestra_stream.executor.messages import NewExecution, execution_message_from_json
+from kestra_stream.queue import KafkaQueue, KafkaQueueOptions, TopicRef
+from tests.queue.queue_backends import create_topics, delete_topics, kafka_config
+from tests.scheduler.shell import publish
+
+pytestmark = pytest.mark.kafka
+
+REPO = Path(__file__).resolve().parents[2]
+FLOWS = 8
+RUN_SECONDS = 30
+KILL_AT = 12
+# session.timeout.ms (10 s) to notice the dead member + rebalance + restore; its open transaction
+# (transaction.timeout.ms, 10 s) only delays read_committed readers, not the new owner's writes.
+FAILOVER_TIMEOUT = 25.0
+
+FLOW = """
+id: {flow_id}
+namespace: company.team
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: "{{{{ trigger.date }}}}"
+triggers:
+  - id: tick
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+    allowConcurrent: true
+"""
+
+
+def _start(bootstrap: str, prefix: str, name: str, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.scheduler.scheduler_process", bootstrap, prefix, name],
+        cwd=REPO,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+def _read_all(queue: KafkaQueue) -> list[tuple[NewExecution, float]]:
+    reader = queue.broadcast_reader(topic=TopicRef("executions"), start="beginning")
+    found: list[tuple[NewExecution, float]] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not reader.at_end() and time.monotonic() < deadline:
+            for record in reader.poll(10000, 0.2):
+                message = execution_message_from_json(record.value or b"")
+                assert isinstance(message, NewExecution)
+                found.append((message, record.timestamp))
+    finally:
+        reader.close()
+    return found
+
+
+def test_two_scheduler_processes_sigkill_one(kafka_bootstrap: str, tmp_path: Path) -> None:
+    prefix = f"ts_{uuid.uuid4().hex[:8]}_"
+    config = kafka_config(kafka_bootstrap, prefix)
+    create_topics(config)
+    queue = KafkaQueue(options=KafkaQueueOptions.from_config(config))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for index in range(FLOWS):
+            publish(queue, FLOW.format(flow_id=f"f{index}"), flow_id=f"f{index}")
+        processes = [_start(kafka_bootstrap, prefix, f"s{n}", tmp_path / f"s{n}.log") for n in (1, 2)]
+        time.sleep(KILL_AT)
+        os.kill(processes[0].pid, signal.SIGKILL)
+        killed_at = time.time()
+        time.sleep(RUN_SECONDS - KILL_AT)
+        processes[1].send_signal(signal.SIGTERM)
+        assert processes[1].wait(60) == 0, (tmp_path / "s2.log").read_text()[-3000:]
+        found = _read_all(queue)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+        queue.close()
+        delete_topics(kafka_bootstrap, prefix)
+
+    by_flow: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for message, timestamp in found:
+        variables = message.execution.trigger.variables  # type: ignore[union-attr]
+        by_flow[message.execution.flow_id].append((variables["date"], timestamp))  # type: ignore[index]
+    ids = [message.execution.id for message, _ in found]
+    assert len(ids) == len(set(ids)), "duplicate execution"
+    assert len(by_flow) == FLOWS
+    worst_gap = 0.0
+    for flow_id, entries in by_flow.items():
+        dates = sorted(date for date, _ in entries)
+        assert len(dates) == len(set(dates)), f"{flow_id}: a date fired twice"
+        seconds = [time.mktime(time.strptime(date, "%Y-%m-%dT%H:%M:%SZ")) for date in dates]
+        missing = [b - a for a, b in zip(seconds, seconds[1:], strict=False) if b - a != 1]
+        assert not missing, f"{flow_id}: dates not one per second: {missing}"
+        assert len(dates) >= RUN_SECONDS - 8, f"{flow_id}: only {len(dates)} executions"
+        stamps = sorted(timestamp for _, timestamp in entries)
+        worst_gap = max(worst_gap, *(b - a for a, b in zip(stamps, stamps[1:], strict=False)))
+    assert worst_gap <= FAILOVER_TIMEOUT, f"gap of {worst_gap:.1f} s after the kill at {killed_at}"
+    print(f"executions={len(found)} flows={FLOWS} worst_gap={worst_gap:.1f}s")
