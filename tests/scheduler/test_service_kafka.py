@@ -3,6 +3,7 @@ one SIGKILLed mid-way; exactly one execution per second, no duplicate, the gap b
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -107,10 +108,10 @@ def test_two_scheduler_processes_sigkill_one(kafka_bootstrap: str, tmp_path: Pat
         dates = sorted(date for date, _ in entries)
         assert len(dates) == len(set(dates)), f"{flow_id}: a date fired twice"
         seconds = [time.mktime(time.strptime(date, "%Y-%m-%dT%H:%M:%SZ")) for date in dates]
-        missing = [b - a for a, b in zip(seconds, seconds[1:], strict=False) if b - a != 1]
+        missing = [b - a for a, b in itertools.pairwise(seconds) if b - a != 1]
         assert not missing, f"{flow_id}: dates not one per second: {missing}"
         assert len(dates) >= RUN_SECONDS - 8, f"{flow_id}: only {len(dates)} executions"
         stamps = sorted(timestamp for _, timestamp in entries)
-        worst_gap = max(worst_gap, *(b - a for a, b in zip(stamps, stamps[1:], strict=False)))
+        worst_gap = max(worst_gap, *(b - a for a, b in itertools.pairwise(stamps)))
     assert worst_gap <= FAILOVER_TIMEOUT, f"gap of {worst_gap:.1f} s after the kill at {killed_at}"
     print(f"executions={len(found)} flows={FLOWS} worst_gap={worst_gap:.1f}s")
