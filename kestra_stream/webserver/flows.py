@@ -81,8 +81,10 @@ async def _stored_or_revision(request: web.Request, namespace: str, flow_id: str
     svc = services(request)
     revision = query_int(request, "revision")
     allow_deleted = query_bool(request, "allowDeleted", False)
-    latest = svc.flows.get(namespace, flow_id, allow_deleted=allow_deleted)
+    latest = svc.flows.get(namespace, flow_id, allow_deleted=True)
     if latest is not None and (revision is None or revision == latest.revision):
+        if latest.deleted and not allow_deleted:
+            raise not_found(f"Flow '{namespace}.{flow_id}' not found")
         return latest.document
     record = await svc.repository.flows.find(
         namespace, flow_id, revision=revision, allow_deleted=allow_deleted, tenant=TENANT

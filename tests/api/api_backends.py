@@ -67,12 +67,17 @@ class Api:
         await asyncio.sleep(FLOW_PROPAGATION)
         return result
 
-    async def run(self, namespace: str, flow_id: str, *, inputs: dict[str, Any] | None = None, **params: str) -> Any:
+    async def run(
+        self, namespace: str, flow_id: str, *, inputs: dict[str, Any] | None = None, **params: str
+    ) -> Any:
         form = aiohttp.FormData()
         for key, value in (inputs or {}).items():
             form.add_field(key, value)
         return await self.json(
-            "POST", f"/api/v1/main/executions/{namespace}/{flow_id}", params=params, data=form if inputs else None
+            "POST",
+            f"/api/v1/main/executions/{namespace}/{flow_id}",
+            params=params,
+            data=form if inputs else None,
         )
 
     async def eventually(self, path: str, predicate: Any, timeout: float = 30.0) -> Any:
@@ -184,7 +189,7 @@ def standalone_env(
             "KESTRA_SERVER_BASIC_AUTH_USERNAME": USER,
             "KESTRA_SERVER_BASIC_AUTH_PASSWORD": PASSWORD,
             "KESTRA_INDEXER_BATCH_DURATION": "PT0.1S",
-            "ENDPOINTS_ALL_PORT": str(port_management),
+            "KESTRA_CONFIGURATION": f"endpoints:\n  all:\n    port: {port_management}\n",
         }
     )
     return env
@@ -242,7 +247,9 @@ def _wait_for_ping(base: str, process: subprocess.Popen[bytes], log: Path) -> No
 # -- the api fixture ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", pytest.param("kafka", marks=[pytest.mark.kafka, pytest.mark.elasticsearch])])
+@pytest.fixture(
+    params=["memory", pytest.param("kafka", marks=[pytest.mark.kafka, pytest.mark.elasticsearch])]
+)
 def server_base(request: pytest.FixtureRequest) -> str:
     fixture = "memory_server" if request.param == "memory" else "kafka_server"
     base: str = request.getfixturevalue(fixture)

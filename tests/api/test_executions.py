@@ -77,7 +77,9 @@ async def test_read_your_write_get_search_and_delete(api: Api, unique: str) -> N
     await api.json("GET", f"{BASE}/search?filters[nope][EQUALS]=x", expect=422)
 
     await api.json("DELETE", f"{BASE}/{created['id']}", expect=204)
-    await api.eventually(f"{BASE}/search?filters[namespace][EQUALS]={unique}", lambda body: body["total"] == 0)
+    await api.eventually(
+        f"{BASE}/search?filters[namespace][EQUALS]={unique}", lambda body: body["total"] == 0
+    )
     await api.json("GET", f"{BASE}/{created['id']}", expect=404)
 
 
@@ -133,14 +135,20 @@ async def test_restart_replay_and_status_edits(api: Api, unique: str) -> None:
     await api.wait_state(replay["id"], "FAILED")
     await api.json("POST", f"{BASE}/{created['id']}/replay", params={"taskRunId": "nope"}, expect=422)
 
-    await api.eventually(f"{BASE}/search?filters[namespace][EQUALS]={unique}", lambda body: body["total"] == 2)
+    await api.eventually(
+        f"{BASE}/search?filters[namespace][EQUALS]={unique}", lambda body: body["total"] == 2
+    )
     changed = await api.json("POST", f"{BASE}/{created['id']}/change-status", params={"status": "SUCCESS"})
     assert changed["state"]["current"] == "SUCCESS"
     await api.json("POST", f"{BASE}/{created['id']}/change-status", params={"status": "RUNNING"}, expect=422)
-    labelled = await api.json("POST", f"{BASE}/{created['id']}/labels", json=[{"key": "fixed", "value": "yes"}])
+    labelled = await api.json(
+        "POST", f"{BASE}/{created['id']}/labels", json=[{"key": "fixed", "value": "yes"}]
+    )
     assert {"key": "fixed", "value": "yes"} in labelled["labels"]
     assert (await api.json("GET", f"{BASE}/{created['id']}"))["state"]["current"] == "SUCCESS"
-    await api.json("POST", f"{BASE}/{created['id']}/labels", json=[{"key": "system.x", "value": "1"}], expect=422)
+    await api.json(
+        "POST", f"{BASE}/{created['id']}/labels", json=[{"key": "system.x", "value": "1"}], expect=422
+    )
     await api.json("POST", f"{BASE}/{created['id']}/unqueue", expect=409)
     _ = failed
 
@@ -207,7 +215,9 @@ async def test_webhook(api: Api, unique: str) -> None:
 
 async def test_webhook_wait_returns_outputs(api: Api, unique: str) -> None:
     await api.create_flow(webhook_flow(unique, wait=True))
-    outputs = await api.json("POST", f"{BASE}/webhook/{unique}/hooked/secret-{unique}", json={"name": "grace"})
+    outputs = await api.json(
+        "POST", f"{BASE}/webhook/{unique}/hooked/secret-{unique}", json={"name": "grace"}
+    )
     assert outputs == {"name": "grace"}
 
 

@@ -7,9 +7,8 @@ import io
 import zipfile
 
 import aiohttp
-from api_helpers import YAML, hello_flow
-
 from api_backends import Api
+from api_helpers import YAML, hello_flow
 
 
 async def test_create_get_update_delete(api: Api, unique: str) -> None:
@@ -25,7 +24,9 @@ async def test_create_get_update_delete(api: Api, unique: str) -> None:
         "PUT", f"/api/v1/main/flows/{unique}/hello", data=hello_flow(unique, "v2"), headers=YAML
     )
     assert updated["revision"] == 2
-    same = await api.json("PUT", f"/api/v1/main/flows/{unique}/hello", data=hello_flow(unique, "v2"), headers=YAML)
+    same = await api.json(
+        "PUT", f"/api/v1/main/flows/{unique}/hello", data=hello_flow(unique, "v2"), headers=YAML
+    )
     assert same["revision"] == 2, "an unchanged source is not a new revision"
 
     await api.json("DELETE", f"/api/v1/main/flows/{unique}/hello", expect=204)
@@ -48,10 +49,14 @@ async def test_invalid_yaml_is_422_with_path(api: Api, unique: str) -> None:
 
 async def test_duplicate_and_unknown(api: Api, unique: str) -> None:
     await api.create_flow(hello_flow(unique))
-    duplicate = await api.json("POST", "/api/v1/main/flows", data=hello_flow(unique), headers=YAML, expect=422)
+    duplicate = await api.json(
+        "POST", "/api/v1/main/flows", data=hello_flow(unique), headers=YAML, expect=422
+    )
     assert "already exists" in duplicate["message"]
     await api.json("GET", f"/api/v1/main/flows/{unique}/nope", expect=404)
-    await api.json("PUT", f"/api/v1/main/flows/{unique}/nope", data=hello_flow(unique), headers=YAML, expect=404)
+    await api.json(
+        "PUT", f"/api/v1/main/flows/{unique}/nope", data=hello_flow(unique), headers=YAML, expect=404
+    )
     other = await api.json(
         "PUT", f"/api/v1/main/flows/{unique}/hello", data=hello_flow(unique + "x"), headers=YAML, expect=422
     )
@@ -66,7 +71,9 @@ async def test_search_revisions_graph_and_legacy_alias(api: Api, unique: str) ->
         lambda body: body["total"] == 1 and body["results"][0]["revision"] == 2,
     )
     assert page["results"][0]["id"] == "hello"
-    revisions = await api.eventually(f"/api/v1/main/flows/{unique}/hello/revisions", lambda body: len(body) == 2)
+    revisions = await api.eventually(
+        f"/api/v1/main/flows/{unique}/hello/revisions", lambda body: len(body) == 2
+    )
     assert [r["revision"] for r in revisions] == [1, 2]
     first = await api.json("GET", f"/api/v1/main/flows/{unique}/hello?revision=1")
     assert "v1" in first["source"]
@@ -74,7 +81,9 @@ async def test_search_revisions_graph_and_legacy_alias(api: Api, unique: str) ->
     graph = await api.json("GET", f"/api/v1/main/flows/{unique}/hello/graph")
     uids = {node["uid"] for node in graph["nodes"]}
     assert {"root.root", "root.end", "log"} <= uids
-    assert {"source": "root.root", "target": "log", "relation": {"relationType": "SEQUENTIAL"}} in graph["edges"]
+    assert {"source": "root.root", "target": "log", "relation": {"relationType": "SEQUENTIAL"}} in graph[
+        "edges"
+    ]
 
     legacy = await api.json("GET", f"/api/v1/flows/{unique}/hello")
     assert legacy["revision"] == 2
@@ -103,7 +112,10 @@ async def test_namespace_update_deletes_missing(api: Api, unique: str) -> None:
     await api.json("GET", f"/api/v1/main/flows/{unique}/old", expect=404)
 
     kept = await api.json(
-        "POST", f"/api/v1/main/flows/{unique}?delete=false", data=hello_flow(unique, flow_id="c"), headers=YAML
+        "POST",
+        f"/api/v1/main/flows/{unique}?delete=false",
+        data=hello_flow(unique, flow_id="c"),
+        headers=YAML,
     )
     assert [flow["id"] for flow in kept] == ["c"]
     await api.json("GET", f"/api/v1/main/flows/{unique}/a")

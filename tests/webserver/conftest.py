@@ -3,21 +3,17 @@ worker (``Server``), the indexer into a MemoryRepository, local storage in a tem
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from web_helpers import AUTH, PASSWORD, USER
 
 from kestra_stream.config import Config
 from kestra_stream.queue import MemoryQueue, MemoryQueueOptions
 from kestra_stream.server import Server, ServerPlan, ServerSettings
 from kestra_stream.webserver.process import web_application
-
-USER = "admin@kestra.io"
-PASSWORD = "Kestra123"
-AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
 
 
 def memory_config(tmp_path: Path) -> Config:
