@@ -11,6 +11,7 @@ from kestra_stream.cli_flows import register_flow_deploy_commands
 from kestra_stream.config import Config, load_config
 from kestra_stream.flows.cli import flow
 from kestra_stream.indexes.cli import indexes
+from kestra_stream.plugins.kafka.cli import events_group
 from kestra_stream.topics.cli import topics
 
 _PLANNED_ROLES = ("scheduler", "indexer")
@@ -142,4 +143,5 @@ for _role in _PLANNED_ROLES:
 main.add_command(topics)
 main.add_command(indexes)
 main.add_command(flow)
+main.add_command(events_group(_load))
 register_flow_deploy_commands(flow)

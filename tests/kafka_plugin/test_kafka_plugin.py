@@ -248,3 +248,41 @@ def test_realtime_trigger_one_execution_per_record_across_restart(
         "headers",
     } <= set(variables)
     assert reader.executions[0].execution.trigger.type == KafkaRealtimeTrigger.plugin_type  # type: ignore[union-attr]
+
+
+def test_events_emit_cli(kafka_bootstrap: str, topic: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kestra_stream.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "events",
+            "emit",
+            "--topic",
+            topic,
+            "--key",
+            "k1",
+            "--bootstrap",
+            kafka_bootstrap,
+            '{"hello": "world"}',
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    task = Consume.model_validate(
+        {
+            "id": "consume",
+            "type": "io.kestra.plugin.kafka.Consume",
+            "properties": {"bootstrap.servers": kafka_bootstrap},
+            "topic": topic,
+            "valueDeserializer": "JSON",
+            "pollDuration": "PT2S",
+        }
+    )
+    outputs = task.run(_Context(tmp_path))  # type: ignore[arg-type]
+    assert outputs["messagesCount"] == 1
+    bad = CliRunner().invoke(
+        main, ["events", "emit", "--topic", topic, "--bootstrap", kafka_bootstrap, "{nope"]
+    )
+    assert bad.exit_code != 0 and "not JSON" in bad.output
