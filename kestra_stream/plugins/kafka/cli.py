@@ -26,7 +26,7 @@ def emit(
         orjson.loads(value)
     except orjson.JSONDecodeError as error:
         raise click.BadParameter(f"not JSON: {error}", param_hint="JSON") from None
-    pairs = []
+    pairs: list[tuple[str, str | bytes | None]] = []
     for header in headers:
         name, sep, text = header.partition("=")
         if not sep:
