@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory } from "vue-router";
+import { hasAuthFlag } from "./store";
 
 export const router = createRouter({
   history: createWebHistory("/ui/main/"),
@@ -24,4 +25,9 @@ export const router = createRouter({
     { path: "/settings", name: "settings", component: () => import("./pages/SettingsPage.vue") },
     { path: "/:pathMatch(.*)*", redirect: "/" },
   ],
+});
+
+router.beforeEach((to) => {
+  if (to.meta.bare || hasAuthFlag()) return true;
+  return { name: "login", query: to.fullPath !== "/" ? { from: to.fullPath } : {} };
 });

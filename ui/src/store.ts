@@ -35,7 +35,15 @@ export function basicToken(user: string, password: string): string {
 export function setAuthCookie(token: string) {
   const secure = location.protocol === "https:" ? "; Secure" : "";
   document.cookie = `BASIC_AUTH=${token}; Path=/; SameSite=Strict${secure}`;
+  document.cookie = `kestraBasicAuthenticated=true; Path=/; SameSite=Strict${secure}`;
 }
 export function clearAuthCookie() {
   document.cookie = "BASIC_AUTH=; Path=/; Max-Age=0";
+  document.cookie = "kestraBasicAuthenticated=; Path=/; Max-Age=0";
+}
+/** The readable flag cookie Kestra's login sets next to the HttpOnly BASIC_AUTH cookie. Checked before
+ * calling protected endpoints: a 401 carrying `WWW-Authenticate: Basic` makes browsers open their own
+ * credentials dialog, so the SPA goes to its login page first. */
+export function hasAuthFlag(): boolean {
+  return /(?:^|;\s*)kestraBasicAuthenticated=true(?:;|$)/.test(document.cookie);
 }

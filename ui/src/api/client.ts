@@ -51,11 +51,12 @@ export interface RequestOptions {
   json?: unknown;
   headers?: Record<string, string>;
   raw?: boolean; // return the Response
+  noAuthRedirect?: boolean;
   signal?: AbortSignal;
 }
 
 export async function request<T = any>(url: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json", ...(opts.headers ?? {}) };
+  const headers: Record<string, string> = { Accept: "application/json", "X-Requested-With": "XMLHttpRequest", ...(opts.headers ?? {}) };
   let body = opts.body ?? undefined;
   if (opts.json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -69,7 +70,7 @@ export async function request<T = any>(url: string, opts: RequestOptions = {}): 
     signal: opts.signal,
   });
   if (res.status === 401) {
-    if (onUnauthorized) onUnauthorized();
+    if (onUnauthorized && !opts.noAuthRedirect) onUnauthorized();
     throw new ApiError(401, "Unauthorized", null);
   }
   if (!res.ok) {

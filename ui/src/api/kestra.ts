@@ -123,6 +123,10 @@ export function labelsToList(labels: Flow["labels"]): Label[] {
 }
 
 export const configs = () => get(`${API_ROOT}/configs`);
+/** Server-side login (sets the HttpOnly BASIC_AUTH cookie and the kestraBasicAuthenticated flag). */
+export const login = (username: string, password: string) =>
+  request(`${API_ROOT}/login`, { method: "POST", json: { username, password } });
+export const logout = () => request(`${API_ROOT}/logout`, { method: "POST" });
 export const setupBasicAuth = (username: string, password: string) =>
   request(`${API}/basicAuth`, { method: "POST", json: { username, password } });
 
