@@ -1,7 +1,9 @@
 """Plugins by Kestra type name, old aliases included.
 
 Built-in plugins and third-party ones (Python entry points of the ``kestra_stream.plugins`` group)
-are imported lazily, once, the first time a type is looked up.
+are imported lazily, once, the first time a type is looked up. Loading is thread-safe: the first
+lookup imports under a lock, concurrent lookups wait for it (double-checked flag, so lookups after
+loading take no lock); a lookup made by the loading thread itself during the imports returns early.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import difflib
 import importlib
 import importlib.metadata
 import pkgutil
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -55,6 +58,8 @@ class PluginRegistry:
         self._by_type: dict[str, type[Plugin]] = {}
         self._canonical: dict[str, str] = {}
         self._loaded = not builtins
+        self._loading = False
+        self._load_lock = threading.RLock()
 
     def add(self, cls: type[Plugin], type_name: str, *aliases: str) -> None:
         for name in (type_name, *aliases):
@@ -74,13 +79,20 @@ class PluginRegistry:
         """Import built-in plugin modules and entry points (done once, implicitly, on lookup)."""
         if self._loaded:
             return
-        self._loaded = True
-        for package in _BUILTIN_MODULES:
-            _import_package(package)
-        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            loaded = entry_point.load()
-            if callable(loaded) and not isinstance(loaded, type):
-                loaded(self)
+        with self._load_lock:
+            if self._loaded or self._loading:  # done meanwhile, or re-entered from an import
+                return
+            self._loading = True
+            try:
+                for package in _BUILTIN_MODULES:
+                    _import_package(package)
+                for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+                    loaded = entry_point.load()
+                    if callable(loaded) and not isinstance(loaded, type):
+                        loaded(self)
+            finally:  # tried once, as before: a broken plugin package is not imported again
+                self._loading = False
+                self._loaded = True
 
     def resolve(self, type_name: str) -> type[Plugin]:
         self.load()

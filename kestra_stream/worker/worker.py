@@ -20,6 +20,7 @@ from typing import Any
 
 import structlog
 
+import kestra_stream.executor.core._foreach_item_jobs  # noqa: F401  (registers ForEachItem's split/merge job types)
 from kestra_stream.executor.messages import ExecutionKilled, WorkerJob, WorkerTaskResult
 from kestra_stream.expressions import ExpressionEngine
 from kestra_stream.models.state import StateType
@@ -95,7 +96,6 @@ class Worker:
         options: WorkerOptions,
         renderer: ExpressionEngine | None = None,
     ) -> None:
-        registry.load()  # lazy loading is not thread-safe: finish it before the pool starts
         self._queue = queue
         self._producer = queue.producer()
         self._storage = storage
