@@ -321,7 +321,7 @@ class ExecutorProcessor:
     def _fail(self, state: ExecutorState, reason: str, now: datetime, kind: str) -> Outcome:
         metrics.FAILED_BY_SHELL.labels(kind).inc()
         log.error("executor.execution_failed", execution_id=state.execution_id, reason=reason)
-        return failed_outcome(state, reason, now=now)
+        return failed_outcome(state, reason, now=now, flows=self._flows)
 
     def _publish(self, batch: _Batch) -> None:
         for execution_id, (partition, state) in batch.view.items():

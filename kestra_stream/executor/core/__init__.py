@@ -4,6 +4,7 @@ Rules, states and coverage: docs/state-machine.md.
 """
 
 from kestra_stream.executor.core._context import build_context
+from kestra_stream.executor.core._fail import fail_execution
 from kestra_stream.executor.core._handle import handle
 from kestra_stream.executor.core._size import guard_state_size
 from kestra_stream.executor.core._types import (
@@ -41,6 +42,7 @@ __all__ = [
     "TimerFired",
     "WorkerDied",
     "build_context",
+    "fail_execution",
     "guard_state_size",
     "handle",
 ]
