@@ -9,8 +9,9 @@ latest one rather than failing an execution that was started before the update.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ log = structlog.get_logger(__name__)
 
 FLOWS = TopicRef("flows")
 DEFAULT_TENANT = "main"
+_FLOW_TRIGGER_HINT = re.compile(r"\.Flow\b")
+"""Both names of the Flow trigger end with ``.Flow``: sources without it are never parsed for it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +79,8 @@ class FlowCache:
         self._lock = threading.Lock()
         self._sources: dict[tuple[str, str], dict[int, FlowSource]] = {}
         self._parsed: dict[tuple[str, str, int], Flow | None] = {}
+        self._with_flow_triggers: tuple[Flow, ...] | None = None
+        self._generation = 0
         self._view: CompactedView[FlowSource] = CompactedView(
             queue=queue, topic=FLOWS, decode=self._decode, on_change=self._changed
         )
@@ -92,6 +97,8 @@ class FlowCache:
             return
         with self._lock:
             self._sources.setdefault((value.namespace, value.id), {})[value.revision] = value
+            self._with_flow_triggers = None
+            self._generation += 1
 
     def catch_up(self, timeout: float = 60.0) -> None:
         self._view.catch_up(timeout)
@@ -116,6 +123,45 @@ class FlowCache:
         with self._lock:
             self._parsed[cache_key] = flow
         return flow
+
+    def flows_with_flow_triggers(self, namespace: str | None = None) -> Sequence[Flow]:
+        """Latest revision of every non-deleted flow declaring a ``Flow`` trigger (``FlowTriggerSource``).
+
+        Cached, rebuilt after the ``flows`` topic changed. ``namespace`` keeps the flows of that
+        namespace and its sub-namespaces.
+        """
+        with self._lock:
+            cached = self._with_flow_triggers
+        if cached is None:
+            cached = self._rebuild_flow_triggers()
+        if namespace is None:
+            return cached
+        prefix = namespace + "."
+        return tuple(
+            flow for flow in cached if flow.namespace == namespace or flow.namespace.startswith(prefix)
+        )
+
+    def _rebuild_flow_triggers(self) -> tuple[Flow, ...]:
+        from kestra_stream.plugins.triggers.flow import FlowTrigger
+
+        with self._lock:
+            generation = self._generation
+            candidates = [
+                (namespace, flow_id)
+                for (namespace, flow_id), revisions in self._sources.items()
+                if not revisions[max(revisions)].deleted
+                and _FLOW_TRIGGER_HINT.search(revisions[max(revisions)].source)
+            ]
+        found: list[Flow] = []
+        for namespace, flow_id in sorted(candidates):
+            flow = self(namespace, flow_id, None)
+            if flow is not None and any(isinstance(trigger, FlowTrigger) for trigger in flow.triggers or ()):
+                found.append(flow)
+        result = tuple(found)
+        with self._lock:
+            if self._generation == generation:
+                self._with_flow_triggers = result
+        return result
 
     def _parse(self, source: FlowSource) -> Flow | None:
         try:
