@@ -14,7 +14,7 @@ from kestra_stream.indexes.cli import indexes
 from kestra_stream.plugins.kafka.cli import events_group
 from kestra_stream.topics.cli import topics
 
-_PLANNED_ROLES = ("scheduler", "indexer")
+_PLANNED_ROLES = ("scheduler",)
 
 
 def _load(config_path: Path | None) -> Config:
@@ -89,8 +89,11 @@ def _config_with(config_path: Path | None, server_type: str) -> Config:
     "--worker-thread", type=int, default=-1, help="Worker threads (0: no worker; default: 2 x cores)."
 )
 @click.option("--port", type=int, default=8080, show_default=True, help="HTTP port of the webserver.")
-def standalone(config_path: Path | None, flow_path: Path | None, worker_thread: int, port: int) -> None:
-    """Executor, worker and webserver in one process, on the configured queue (kestra.queue.type)."""
+@click.option("--no-indexer", is_flag=True, help="Do not run the indexer in this process.")
+def standalone(
+    config_path: Path | None, flow_path: Path | None, worker_thread: int, port: int, no_indexer: bool
+) -> None:
+    """Executor, worker, indexer and webserver in one process, on the configured queue (kestra.queue.type)."""
     from kestra_stream.webserver.process import run_server_with_web
 
     run_server_with_web(
@@ -100,6 +103,7 @@ def standalone(config_path: Path | None, flow_path: Path | None, worker_thread: 
         worker=worker_thread != 0,
         worker_threads=max(worker_thread, 0),
         flows_path=flow_path,
+        indexer=not no_indexer,
     )
 
 
@@ -123,6 +127,13 @@ def worker(config_path: Path | None, threads: int, worker_group: str | None) -> 
         worker_threads=threads,
         worker_group=worker_group,
     )
+
+
+@server.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
+def indexer(config_path: Path | None) -> None:
+    """The indexer: projects the topics into Elasticsearch (kestra.repository.type)."""
+    _run_roles(_config_with(config_path, "INDEXER"), executor=False, worker=False, indexer=True)
 
 
 @server.command()

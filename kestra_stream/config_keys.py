@@ -34,6 +34,10 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(key="kestra.server.basic-auth.password", description="API and UI password"),
     ConfigKey(key="kestra.server.liveness", description="heartbeat interval, timeout...", prefix=True),
     ConfigKey(key="kestra.server.termination-grace-period", description="graceful shutdown delay"),
+    ConfigKey(
+        key="kestra.server.instance-id",
+        description="stable process identity for the executor's transactional.id (default host-role-index)",
+    ),
     ConfigKey(key="endpoints.all.port", description="management port: /prometheus and /health (8081)"),
     # Internal storage
     ConfigKey(key="kestra.storage.type", description="`local`, `s3` or `minio`"),

@@ -8,6 +8,7 @@ from kestra_stream.executor.core import (
     EmitExecutionMessage,
     EmitKill,
     EmitLog,
+    EmitPreconditionRequest,
     ExecutorEvent,
     SubmitWorkerJob,
 )
@@ -20,6 +21,8 @@ RESULTS = TopicRef("worker-task-results")
 STATES = TopicRef("execution-states")
 KILLS = TopicRef("execution-kills")
 LOGS = TopicRef("logs")
+CONCURRENCY_REQUESTS = TopicRef("concurrency-requests")
+PRECONDITION_REQUESTS = TopicRef("flow-trigger-preconditions")
 
 
 class UnroutableCommandError(ValueError):
@@ -48,7 +51,11 @@ def encode_command(command: Command) -> Outgoing:
     if isinstance(command, EmitLog):
         return Outgoing(LOGS, None, command.entry.to_json())
     if isinstance(command, EmitConcurrencyRequest):
-        raise UnroutableCommandError("the per-flow concurrency counter has no topic yet")
+        request = command.request
+        return Outgoing(CONCURRENCY_REQUESTS, request.flow_key.encode(), request.to_json())
+    if isinstance(command, EmitPreconditionRequest):
+        precondition = command.request
+        return Outgoing(PRECONDITION_REQUESTS, precondition.trigger_key.encode(), precondition.to_json())
     raise UnroutableCommandError(f"unknown command {type(command).__name__}")
 
 

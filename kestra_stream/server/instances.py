@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -26,6 +30,7 @@ class ServiceRole(StrEnum):
     EXECUTOR = "EXECUTOR"
     WORKER = "WORKER"
     WEBSERVER = "WEBSERVER"
+    INDEXER = "INDEXER"
 
 
 class ServiceState(StrEnum):
@@ -37,6 +42,59 @@ class ServiceState(StrEnum):
 
 def new_instance_id() -> str:
     return uuid.uuid4().hex
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class InstanceIdentity:
+    """A stable name for this process's role on this host, for ``transactional.id``.
+
+    ``kestra.server.instance-id`` when configured (must be unique among the live processes); else
+    ``<hostname>-<role>-<index>`` where ``index`` is the lowest one no other live process of this host
+    holds: each index is an exclusive ``flock`` on ``<tmp>/kestra-stream/instances/<name>.lock``,
+    released by the OS when the process dies. A restarted executor thus gets its dead predecessor's
+    name back, and with it the same ``transactional.id``: its producer fences the predecessor's open
+    transaction at once instead of waiting for ``transaction.timeout.ms``.
+    """
+
+    def __init__(self, name: str, lock_fd: int | None = None) -> None:
+        self.name = name
+        self._lock_fd = lock_fd
+
+    @classmethod
+    def claim(
+        cls,
+        *,
+        role: str,
+        configured: str | None = None,
+        hostname: str | None = None,
+        lock_dir: Path | None = None,
+    ) -> InstanceIdentity:
+        if configured:
+            return cls(_UNSAFE.sub("_", configured))
+        host = _UNSAFE.sub("_", hostname or socket.gethostname()) or "localhost"
+        directory = lock_dir or Path(tempfile.gettempdir()) / "kestra-stream" / "instances"
+        directory.mkdir(parents=True, exist_ok=True)
+        index = 0
+        while True:
+            name = f"{host}-{role.lower()}-{index}"
+            fd = os.open(directory / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                index += 1
+                continue
+            return cls(name, fd)
+
+    def release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

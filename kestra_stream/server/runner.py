@@ -1,8 +1,14 @@
-"""Process assembly: the roles of one process (executor, worker) around one queue, plus heartbeats,
-liveness tracking, the flows cache and the management port."""
+"""Process assembly: the roles of one process (executor, worker, indexer) around one queue, plus
+heartbeats, liveness tracking, the flows cache and the management port.
+
+The executor role runs three transactional processors: the executor itself and the two flow-keyed
+ones (concurrency counter, Flow-trigger preconditions; ``executor/keyed.py``). Their
+``transactional.id`` derives from the process's stable :class:`InstanceIdentity`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import signal
 import tempfile
@@ -12,17 +18,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import structlog
 
 from kestra_stream.config import Config
+from kestra_stream.executor.keyed import CONCURRENCY, PRECONDITIONS, KeyedProcessor
 from kestra_stream.executor.processor import ExecutorProcessor, Handler, ProcessorOptions
 from kestra_stream.flows import FlowValidationError, global_plugin_defaults, parse_flow
 from kestra_stream.flows_cache import DEFAULT_TENANT, FlowCache, FlowSource, publish_flow
+from kestra_stream.indexer import Indexer, IndexerOptions
 from kestra_stream.kv import StorageKVStore
-from kestra_stream.queue import KafkaQueue, Queue, queue_from_config
+from kestra_stream.queue import KafkaQueue, MemoryQueue, Queue, queue_from_config
+from kestra_stream.repository import ElasticsearchRepository, MemoryRepository
 from kestra_stream.server.instances import (
     Heartbeater,
+    InstanceIdentity,
     LivenessTracker,
     ServiceRole,
     ServiceState,
@@ -47,6 +58,9 @@ class ServerPlan:
     flows_path: Path | None = None
     """YAML flows published to the flows topic at start (``server local``/``standalone -f``)."""
     management: bool = True
+    indexer: bool = False
+    """Run the indexer into the repository (``kestra.repository.type``; memory by default on the
+    memory queue, else Elasticsearch), exposed as :attr:`Server.repository`."""
 
     @property
     def roles(self) -> tuple[ServiceRole, ...]:
@@ -54,7 +68,11 @@ class ServerPlan:
             return (ServiceRole.STANDALONE,)
         return tuple(
             role
-            for role, on in ((ServiceRole.EXECUTOR, self.executor), (ServiceRole.WORKER, self.worker))
+            for role, on in (
+                (ServiceRole.EXECUTOR, self.executor),
+                (ServiceRole.WORKER, self.worker),
+                (ServiceRole.INDEXER, self.indexer),
+            )
             if on
         )
 
@@ -87,6 +105,10 @@ class Server:
         self._threads: list[threading.Thread] = []
         self._worker_stop = threading.Event()
         self._processor: ExecutorProcessor | None = None
+        self._keyed: list[KeyedProcessor[Any, Any]] = []
+        self._identity: InstanceIdentity | None = None
+        self._repository: MemoryRepository | ElasticsearchRepository | None = None
+        self._indexer: Indexer | None = None
         self._worker: Worker | None = None
         self._flows: FlowCache | None = None
         self._tracker: LivenessTracker | None = None
@@ -116,6 +138,29 @@ class Server:
         return self._flows
 
     @property
+    def keyed_processors(self) -> tuple[KeyedProcessor[Any, Any], ...]:
+        return tuple(self._keyed)
+
+    @property
+    def identity(self) -> str | None:
+        """The stable instance name behind the transactional ids (executor role only)."""
+        return self._identity.name if self._identity is not None else None
+
+    @property
+    def indexer(self) -> Indexer | None:
+        return self._indexer
+
+    @property
+    def repository(self) -> MemoryRepository | ElasticsearchRepository | None:
+        """What the indexer of this process writes (``ServerPlan.indexer``), else None.
+
+        A :class:`MemoryRepository` is thread-safe and may be read from any event loop (the web app of
+        ``server local``); an Elasticsearch one belongs to the indexer thread's loop, so a web app
+        builds its own client from the configuration.
+        """
+        return self._repository
+
+    @property
     def management_port(self) -> int | None:
         return self._management.port if self._management else None
 
@@ -131,6 +176,8 @@ class Server:
             self._start_executor()
         if self._plan.worker:
             self._start_worker()
+        if self._plan.indexer:
+            self._start_indexer()
         if self._plan.management:
             self._management = ManagementServer(port=self._settings.management_port, health=self.health)
             self._management.start()
@@ -161,15 +208,86 @@ class Server:
             timeout=self._settings.liveness_timeout,
             initial_delay=self._settings.liveness_initial_delay,
         )
+        self._identity = InstanceIdentity.claim(
+            role=self._plan.roles[0].value, configured=self._settings.instance_id
+        )
+        log.info("server.identity", identity=self._identity.name)
         self._processor = ExecutorProcessor(
             queue=self._queue,
             handler=self._handler or default_handler(self._queue),
             flows=self._flows,
-            options=ProcessorOptions(transactional_id=f"executor-{self.instance_id}"),
+            options=ProcessorOptions(transactional_id=self._transactional_id("executor")),
         )
         self._processor.start()
         self._spawn("executor", self._processor.run, self._stop)
+        for spec in (CONCURRENCY, PRECONDITIONS):
+            keyed: KeyedProcessor[Any, Any] = KeyedProcessor(
+                queue=self._queue, spec=spec, transactional_id=self._transactional_id(spec.name)
+            )
+            keyed.start()
+            self._keyed.append(keyed)
+            self._spawn(spec.name, keyed.run, self._stop)
         self._spawn("executor-services", self._services)
+
+    def _transactional_id(self, name: str) -> str:
+        """``<consumer prefix><name>-<identity>``: stable across restarts, distinct per deployment."""
+        assert self._identity is not None
+        base = f"{name}-{self._identity.name}"
+        return self._queue.group_id(base) if isinstance(self._queue, KafkaQueue) else base
+
+    def _start_indexer(self) -> None:
+        kind = str(
+            self._config.get("kestra.repository.type")
+            or ("memory" if isinstance(self._queue, MemoryQueue) else "elasticsearch")
+        ).lower()
+        options = IndexerOptions.from_config(self._config)
+        if kind == "memory":
+            self._repository = MemoryRepository()
+            # A memory repository is this process's own: so is its consumer group.
+            options = IndexerOptions(
+                batch_size=options.batch_size,
+                batch_duration=options.batch_duration,
+                group_id=f"indexer-{self.instance_id}",
+            )
+        else:
+            self._ensure_indexes()
+            self._repository = ElasticsearchRepository.from_config(self._config)
+        self._indexer = Indexer(queue=self._queue, writer=self._repository.writer, options=options)
+        self._spawn("indexer", self._run_indexer)
+
+    def _ensure_indexes(self) -> None:
+        """Missing indices and templates are created at start, like topics (``indexes apply``)."""
+        from kestra_stream.indexes.apply import IndexApplyOptions, apply_indexes
+        from kestra_stream.indexes.catalog import load_index_catalog
+        from kestra_stream.indexes.client import elasticsearch_client
+
+        client = elasticsearch_client(self._config)
+        try:
+            report = apply_indexes(load_index_catalog(self._config), client, IndexApplyOptions())
+        finally:
+            client.close()
+        if report.has_drift:
+            log.warning("server.index_drift", detail="run `kestra-stream indexes apply` for details")
+
+    def _run_indexer(self) -> None:
+        """The indexer is asyncio: its own event loop in its own thread, until the server stops."""
+        indexer, repository = self._indexer, self._repository
+        assert indexer is not None and repository is not None
+
+        async def main() -> None:
+            task = asyncio.create_task(indexer.run(), name="indexer")
+            while not self._stop.is_set() and not task.done():
+                await asyncio.sleep(0.1)
+            indexer.stop()
+            try:
+                await asyncio.wait_for(task, 30)
+            finally:
+                await repository.close()
+
+        try:
+            asyncio.run(main())
+        except Exception:
+            log.exception("server.indexer_failed")
 
     def _services(self) -> None:
         """Flows cache and liveness: followed here, decisions go to the processor's own thread."""
@@ -230,6 +348,10 @@ class Server:
             thread.join(self._settings.termination_grace_period + 30)
         if self._processor is not None:
             self._processor.close()
+        for keyed in self._keyed:
+            keyed.close()
+        if self._identity is not None:
+            self._identity.release()
         for closable in (self._flows, self._tracker):
             if closable is not None:
                 closable.close()

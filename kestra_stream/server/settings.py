@@ -35,6 +35,8 @@ class ServerSettings:
     liveness_interval: float = 5.0
     termination_grace_period: float = 300.0
     management_port: int = 8081
+    instance_id: str | None = None
+    """``kestra.server.instance-id``: the stable identity behind the executor's ``transactional.id``."""
 
     @classmethod
     def from_config(cls, config: Config) -> ServerSettings:
@@ -49,4 +51,5 @@ class ServerSettings:
             liveness_interval=duration("kestra.server.liveness.interval", 5.0),
             termination_grace_period=duration("kestra.server.termination-grace-period", 300.0),
             management_port=int(config.get("endpoints.all.port", 8081)),
+            instance_id=str(config.get("kestra.server.instance-id") or "") or None,
         )
