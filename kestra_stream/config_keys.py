@@ -32,8 +32,18 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(key="kestra.regex.timeout", description="longest run of a user regex (PT10S)"),
     ConfigKey(key="kestra.server.basic-auth.username", description="API and UI user"),
     ConfigKey(key="kestra.server.basic-auth.password", description="API and UI password"),
+    ConfigKey(key="kestra.server.basic-auth.open-urls", description="paths served without credentials"),
+    ConfigKey(key="kestra.server.basic-auth.realm", description="realm of the WWW-Authenticate header"),
+    ConfigKey(key="kestra.webserver.ui-path", description="directory of a built UI served under /ui/"),
+    ConfigKey(key="kestra.environment.name", description="environment name shown by the UI (/api/v1/configs)"),
+    ConfigKey(key="kestra.environment.color", description="environment color shown by the UI"),
+    ConfigKey(key="kestra.system-flows.namespace", description="the system namespace (system)"),
     ConfigKey(key="kestra.server.liveness", description="heartbeat interval, timeout...", prefix=True),
     ConfigKey(key="kestra.server.termination-grace-period", description="graceful shutdown delay"),
+    ConfigKey(
+        key="kestra.server.worker-task-restart-strategy",
+        description="NEVER, IMMEDIATELY or AFTER_TERMINATION_GRACE_PERIOD (default): resubmission of dead workers' tasks",
+    ),
     ConfigKey(
         key="kestra.server.instance-id",
         description="stable process identity for the executor's transactional.id (default host-role-index)",

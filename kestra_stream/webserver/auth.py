@@ -74,7 +74,7 @@ class StoredCredential:
         return cls(username, salt, hash_password(password, salt))
 
     def matches(self, username: str, password: str) -> bool:
-        return hmac.compare_digest(self.username, username) & hmac.compare_digest(
+        return hmac.compare_digest(self.username.encode(), username.encode()) & hmac.compare_digest(
             self.password_hash, hash_password(password, self.salt)
         )
 

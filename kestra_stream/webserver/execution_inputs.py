@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from kestra_stream.executor.messages import NewExecution
 from kestra_stream.flows import Flow
@@ -22,7 +22,7 @@ from kestra_stream.queue import TopicRef
 from kestra_stream.storage import input_file
 from kestra_stream.webserver.errors import ErrorDetail, invalid
 from kestra_stream.webserver.followers import subscribed
-from kestra_stream.webserver.http import TENANT
+from kestra_stream.webserver.http import TENANT, read_multipart
 from kestra_stream.webserver.services import WebServices
 
 EXECUTIONS = TopicRef("executions")
@@ -39,14 +39,9 @@ async def read_form(request: web.Request) -> dict[str, Any]:
     content_type = request.content_type
     values: dict[str, Any] = {}
     if content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader) or not part.name:
-                continue
-            if part.filename:
-                values[part.name] = UploadedFile(part.filename, bytes(await part.read(decode=False)))
-            else:
-                values[part.name] = await part.text()
+        for part in await read_multipart(request):
+            if part.name:
+                values[part.name] = UploadedFile(part.filename, part.data) if part.filename else part.text()
     elif content_type == "application/x-www-form-urlencoded":
         values.update({key: str(value) for key, value in (await request.post()).items()})
     elif content_type == "application/json":

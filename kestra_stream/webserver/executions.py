@@ -20,6 +20,7 @@ from kestra_stream.webserver.followers import subscribed
 from kestra_stream.webserver.graph import flow_graph
 from kestra_stream.webserver.http import (
     TENANT,
+    attachment,
     json_response,
     query_bool,
     query_int,
@@ -225,7 +226,7 @@ async def download_file(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={
             "Content-Type": "application/octet-stream",
-            "Content-Disposition": f'attachment; filename="{posixpath.basename(uri)}"',
+            "Content-Disposition": attachment(posixpath.basename(uri)),
             "Content-Length": str(size),
         }
     )

@@ -21,10 +21,12 @@ from kestra_stream.webserver.followers import StoredFlow, flow_document
 from kestra_stream.webserver.graph import flow_graph
 from kestra_stream.webserver.http import (
     TENANT,
+    attachment,
     json_body,
     json_response,
     query_bool,
     query_int,
+    read_multipart,
     services,
     text_body,
 )
@@ -190,13 +192,7 @@ async def validate_flows(request: web.Request) -> web.Response:
 
 async def _yaml_or_upload(request: web.Request) -> str:
     if request.content_type.startswith("multipart/"):
-        parts = []
-        reader = await request.multipart()
-        async for part in reader:
-            if isinstance(part, web.BodyPartReader if hasattr(web, "BodyPartReader") else object):
-                pass
-            parts.append((await part.read()).decode())  # type: ignore[union-attr]
-        return "\n---\n".join(parts)
+        return "\n---\n".join(part.text() for part in await read_multipart(request))
     return await text_body(request)
 
 
@@ -345,7 +341,7 @@ def _zip(flows: list[StoredFlow]) -> web.Response:
     return web.Response(
         body=buffer.getvalue(),
         content_type="application/octet-stream",
-        headers={"Content-Disposition": 'attachment; filename="flows.zip"'},
+        headers={"Content-Disposition": attachment("flows.zip")},
     )
 
 
@@ -361,10 +357,8 @@ async def import_flows(request: web.Request) -> web.Response:
     svc = services(request)
     fail_on_error = query_bool(request, "failOnError", False)
     files: list[tuple[str, str]] = []
-    reader = await request.multipart()
-    async for part in reader:
-        data = await part.read()  # type: ignore[union-attr]
-        name = getattr(part, "filename", None) or "upload.yml"
+    for part in await read_multipart(request):
+        data, name = part.data, part.filename or "upload.yml"
         if zipfile.is_zipfile(io.BytesIO(data)):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 files.extend(
@@ -373,7 +367,7 @@ async def import_flows(request: web.Request) -> web.Response:
                     if entry.endswith((".yml", ".yaml"))
                 )
         else:
-            text = data.decode()
+            text = part.text()
             files.extend(
                 (f"{name}[{index}]", doc) for index, doc in enumerate(text.split("\n---")) if doc.strip()
             )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel
 
 from kestra_stream.repository import PagedResults
@@ -89,3 +92,36 @@ async def text_body(request: web.Request) -> str:
 
 def services(request: web.Request) -> WebServices:
     return request.app[SERVICES_KEY]
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` value safe for any name (control characters and quotes dropped)."""
+    safe = "".join(char for char in filename if char.isprintable() and char not in '"\\') or "download"
+    ascii_name = safe.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(safe)}"
+
+
+@dataclass(frozen=True, slots=True)
+class FormPart:
+    name: str
+    filename: str | None
+    data: bytes
+
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+
+async def read_multipart(request: web.Request) -> list[FormPart]:
+    """Every part of a ``multipart/form-data`` body, read whole; a malformed body is a 400."""
+    if not request.content_type.startswith("multipart/"):
+        raise bad_request("a multipart/form-data body is expected")
+    parts: list[FormPart] = []
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader):
+                data = bytes(await part.read(decode=False))
+                parts.append(FormPart(part.name or "", part.filename, data))
+    except (ValueError, AssertionError, HttpProcessingError) as error:
+        raise bad_request(f"Invalid multipart body: {error}") from None
+    return parts

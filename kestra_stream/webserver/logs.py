@@ -10,7 +10,7 @@ from kestra_stream.repository import Resource, parse_search
 from kestra_stream.webserver.errors import invalid
 from kestra_stream.webserver.executions import find_execution
 from kestra_stream.webserver.followers import subscribed
-from kestra_stream.webserver.http import TENANT, json_response, query_int, services
+from kestra_stream.webserver.http import TENANT, attachment, json_response, query_int, services
 from kestra_stream.webserver.routing import ARRAY, PAGING, paged_schema, q, route
 from kestra_stream.webserver.sse import open_stream, send_comment, send_event
 
@@ -58,7 +58,7 @@ async def download_logs(request: web.Request) -> web.Response:
         text=text + ("\n" if text else ""),
         content_type="text/plain",
         headers={
-            "Content-Disposition": f'attachment; filename="{execution_id}.log"',
+            "Content-Disposition": attachment(f"{execution_id}.log"),
             "Cache-Control": "no-cache",
         },
     )

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import io
 import posixpath
+import re
 import zipfile
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from kestra_stream.storage import (
     FileInfo,
@@ -20,11 +21,12 @@ from kestra_stream.storage import (
     storage_path,
 )
 from kestra_stream.webserver.errors import bad_request, invalid, not_found
-from kestra_stream.webserver.http import json_response, required_query, services
+from kestra_stream.webserver.http import attachment, json_response, read_multipart, required_query, services
 from kestra_stream.webserver.routing import ARRAY, OBJECT, Body, q, route
 from kestra_stream.webserver.services import WebServices
 
 MARKER = ".kestradir"
+NAMESPACE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
 
 
 def _relative(path: str) -> str:
@@ -37,6 +39,8 @@ def _relative(path: str) -> str:
 
 
 def _uri(namespace: str, relative: str) -> str:
+    if not NAMESPACE.match(namespace):
+        raise invalid(f"Invalid namespace `{namespace}`")
     try:
         base = namespace_files_prefix(namespace)
     except ValueError as error:
@@ -83,10 +87,7 @@ async def upload_file(request: web.Request) -> web.Response:
         raise invalid("a file path is required")
     data: bytes | None = None
     if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if isinstance(part, BodyPartReader) and part.name == "fileContent":
-                data = bytes(await part.read(decode=False))
+        data = next((part.data for part in await read_multipart(request) if part.name == "fileContent"), None)
     else:
         data = await request.read()
     if data is None:
@@ -200,7 +201,7 @@ async def export_files(request: web.Request) -> web.Response:
     return web.Response(
         body=await asyncio.to_thread(build),
         content_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{namespace}_files.zip"'},
+        headers={"Content-Disposition": attachment(f"{namespace}_files.zip")},
     )
 
 
