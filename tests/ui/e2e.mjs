@@ -111,10 +111,13 @@ inputs:
   - id: repeat
     type: INT
     defaults: 1
+  - id: code
+    type: STRING
+    validator: "^[a-z0-9]+$"
 tasks:
   - id: hello
     type: io.kestra.plugin.core.log.Log
-    message: "Hello {{ inputs.name }} x{{ inputs.repeat }}"
+    message: "Hello {{ inputs.name }} x{{ inputs.repeat }} {{ inputs.code }}"
   - id: broken
     type: io.kestra.plugin.core.log.Lo
     message: second task
@@ -184,10 +187,14 @@ try {
     await page.click('[data-testid="editor-execute"]');
     const form = page.locator('[data-testid="execute-form"]');
     await form.waitFor();
-    // server-side validation message for a bad INT, then a good value
-    await form.locator('input[name="repeat"]').fill("");
+    // the server's validation message shows under the input, then a valid value goes through
     await form.locator('input[name="name"]').fill("e2e");
     await form.locator('input[name="repeat"]').fill("3");
+    await form.locator('input[name="code"]').fill("BAD!");
+    await page.click('[data-testid="execute-submit"]');
+    await form.locator('[data-input="code"] [data-testid="input-error"]').filter({ hasText: "must match the pattern" }).waitFor();
+    await shot("execute-form-validation");
+    await form.locator('input[name="code"]').fill("abc123");
     await shot("execute-form");
     await page.click('[data-testid="execute-submit"]');
     await page.waitForURL(/\/executions\/e2e\.ui\/.+\/gantt/);
@@ -197,7 +204,7 @@ try {
     await page.locator('.gantt-row[data-task="hello"][data-state="SUCCESS"]').waitFor();
     await shot("execution-gantt");
     await page.click('[data-testid="tab-logs"]');
-    await page.locator('[data-testid="log-line"]').filter({ hasText: "Hello e2e x3" }).first().waitFor();
+    await page.locator('[data-testid="log-line"]').filter({ hasText: "Hello e2e x3 abc123" }).first().waitFor();
     await shot("execution-logs");
     await page.click('[data-testid="tab-topology"]');
     await page.locator('[data-testid="topology"] [data-node="hello"][data-state="SUCCESS"]').waitFor();
@@ -290,6 +297,39 @@ try {
     const v = await api("GET", `/namespaces/${NS}/kv/k_${RUN}`);
     assert(v.value === "hello kv", `kv value ${JSON.stringify(v)}`);
     await shot("namespace-kv");
+  });
+
+  await step("namespaces: files editor", async () => {
+    await page.goto(url(`/namespaces/edit/${NS}/files`));
+    await page.locator('[data-testid="ns-files"]').waitFor();
+    page.once("dialog", (d) => d.accept(`notes_${RUN}.txt`));
+    await page.getByRole("button", { name: "+ File" }).click();
+    await page.locator('[data-testid="yaml-editor"] .cm-content').waitFor();
+    await setEditor("written from the browser\n");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByText(`notes_${RUN}.txt`).first().waitFor();
+    const res = await fetch(`${BASE}/api/v1/main/namespaces/${NS}/files?path=/notes_${RUN}.txt`, { headers: { Authorization: AUTH } });
+    const text = await res.text();
+    assert(text.includes("written from the browser"), `namespace file content: ${res.status} ${text.slice(0, 200)}`);
+    await shot("namespace-files");
+  });
+
+  await step("triggers: list, disable/enable (needs the scheduler's trigger contexts)", async () => {
+    const id = `e2e_sched_${RUN}`;
+    await upsertFlow(`id: ${id}\nnamespace: ${NS}\ntriggers:\n  - id: yearly\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "0 0 1 1 *"\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n`, NS, id);
+    let found = false;
+    for (let i = 0; i < 10 && !found; i++) {
+      found = (await api("GET", `/triggers/search?filters[flowId][EQUALS]=${id}`.replace(/\[/g, "%5B").replace(/\]/g, "%5D"))).total > 0;
+      if (!found) await new Promise((r) => setTimeout(r, 1000));
+    }
+    await page.goto(url(`/flows/edit/${NS}/${id}/triggers`));
+    await page.locator('[data-testid="triggers-table"]').waitFor();
+    if (!found) return { skipped: "no trigger context from the server (scheduler not running in this process?)" };
+    await page.locator('[data-testid="triggers-table"] button', { hasText: "Disable" }).first().click();
+    await page.locator('[data-testid="triggers-table"] button', { hasText: "Enable" }).first().waitFor();
+    await shot("flow-triggers");
+    await page.locator('[data-testid="triggers-table"] button', { hasText: "Enable" }).first().click();
+    await page.locator('[data-testid="triggers-table"] button', { hasText: "Disable" }).first().waitFor();
   });
 
   await step("logs, triggers, plugins pages; dark theme", async () => {

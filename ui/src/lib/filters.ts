@@ -42,7 +42,7 @@ export function toApiFilters(f: ListFilters): Filter[] {
 
 /** Route query <-> filters (so a filtered list is a shareable URL). */
 export function fromQuery(q: Record<string, any>): ListFilters {
-  const s = (k: string) => (typeof q[k] === "string" ? q[k] : undefined);
+  const s = (k: string) => (typeof q[k] === "string" ? q[k] : "");
   const st = q.state;
   return {
     q: s("q"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initialValues, isVisible, readValidation, toFormData } from "./inputs";
+import { initialValues, inputErrorsFromBody, isVisible, readValidation, toFormData } from "./inputs";
 
 const inputs: any[] = [
   { id: "name", type: "STRING", defaults: "world" },
@@ -36,5 +36,12 @@ describe("inputs", () => {
     const r = readValidation({ inputs: [{ input: { id: "n", type: "INT" }, enabled: true, errors: [{ message: "Invalid input for `n`" }] }, { input: { id: "region", type: "STRING" }, enabled: false }] });
     expect(r.errors).toEqual({ n: ["Invalid input for `n`"] });
     expect(r.enabled).toEqual({ n: true, region: false });
+  });
+});
+
+describe("422 bodies", () => {
+  it("per-input errors", () => {
+    const body = { message: "Invalid entity: Invalid input for `code`, it must match the pattern", _embedded: { errors: [{ message: "Invalid input for `code`, it must match the pattern" }] } };
+    expect(inputErrorsFromBody(body)).toEqual({ code: ["Invalid input for `code`, it must match the pattern"] });
   });
 });

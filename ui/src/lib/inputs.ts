@@ -68,3 +68,15 @@ export function readValidation(res: { inputs?: InputValidation[] } | null | unde
   }
   return { errors, enabled, values };
 }
+
+/** Per-input errors out of a 422 body: Kestra says "Invalid input for `id`, ...". */
+export function inputErrorsFromBody(body: any): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const msgs: string[] = [...(body?._embedded?.errors ?? []).map((e: any) => e?.message), body?.message].filter(Boolean);
+  for (const m of msgs) {
+    const hit = /Invalid input for `([^`]+)`/.exec(m);
+    const clean = m.replace(/^Invalid entity:\s*/, "");
+    if (hit && !(out[hit[1]] ?? []).includes(clean)) (out[hit[1]] ??= []).push(clean);
+  }
+  return out;
+}
