@@ -51,12 +51,14 @@ def web_storage(config: Config) -> Storage:
     return storage_from_config(config)
 
 
-def services_from_config(config: Config, *, queue: Queue | None = None) -> WebServices:
+def services_from_config(
+    config: Config, *, queue: Queue | None = None, repository: Repository | None = None
+) -> WebServices:
     queue = queue or queue_from_config(config)
     return WebServices(
         config=config,
         queue=queue,
-        repository=repository_from_config(config, queue),
+        repository=repository or repository_from_config(config, queue),
         storage=web_storage(config),
     )
 
@@ -84,19 +86,26 @@ def with_indexer(app: web.Application, services: WebServices) -> None:
 
 
 def web_application(
-    config: Config, *, queue: Queue | None = None, run_indexer: bool | None = None
+    config: Config,
+    *,
+    queue: Queue | None = None,
+    repository: Repository | None = None,
+    run_indexer: bool | None = None,
 ) -> web.Application:
-    services = services_from_config(config, queue=queue)
+    """``repository``: one shared with the engine (a memory one filled by the engine's indexer).
+    ``run_indexer`` defaults to: a memory repository of this app's own needs this app's indexer."""
+    services = services_from_config(config, queue=queue, repository=repository)
     app = build_app(services=services)
     if run_indexer is None:
-        run_indexer = isinstance(services.repository, MemoryRepository)
+        run_indexer = repository is None and isinstance(services.repository, MemoryRepository)
     if run_indexer:
         with_indexer(app, services)
 
     async def close_repository(_: web.Application) -> None:
         await services.repository.close()
 
-    app.on_cleanup.append(close_repository)
+    if repository is None:
+        app.on_cleanup.append(close_repository)
     return app
 
 
@@ -104,7 +113,14 @@ def run_webserver(
     config: Config, *, port: int, engine: Server | None = None, run_indexer: bool | None = None
 ) -> None:
     """Serve until SIGINT/SIGTERM; then stop the engine (if any) gracefully."""
-    app = web_application(config, queue=engine.queue if engine is not None else None, run_indexer=run_indexer)
+    shared: Repository | None = None
+    if engine is not None and isinstance(engine.repository, MemoryRepository):
+        shared = cast(Repository, engine.repository)  # filled by the engine's indexer
+    if engine is not None and engine.indexer is not None:
+        run_indexer = False
+    app = web_application(
+        config, queue=engine.queue if engine is not None else None, repository=shared, run_indexer=run_indexer
+    )
     if engine is not None:
 
         async def stop_engine(_: web.Application) -> None:
@@ -123,5 +139,4 @@ def run_server_with_web(config: Config, *, port: int, **plan: object) -> None:
     configure_logging()
     engine = Server(config=config, plan=ServerPlan(**plan))  # type: ignore[arg-type]
     engine.start()
-    runs_indexer = getattr(engine, "indexer", None) is not None
-    run_webserver(config, port=port, engine=engine, run_indexer=not runs_indexer)
+    run_webserver(config, port=port, engine=engine)
