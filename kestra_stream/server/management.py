@@ -1,15 +1,58 @@
-"""The management port (``endpoints.all.port``): ``/prometheus`` and ``/health``."""
+"""The management port (``endpoints.all.port``): ``/prometheus`` and ``/health``.
+
+``/health/liveness`` answers the process's own checks (its threads); ``/health`` and
+``/health/readiness`` add the external dependencies registered in :data:`DEPENDENCIES` (process-wide,
+like Prometheus' default registry): a required one down makes them DOWN (503), an optional one down
+is reported but leaves the status UP (degraded: e.g. Elasticsearch for a webserver that still accepts
+writes)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 HealthCheck = Callable[[], dict[str, bool]]
+
+
+class DependencyRegistry:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._checks: dict[str, tuple[Callable[[], bool], bool]] = {}
+
+    def register(self, name: str, check: Callable[[], bool], *, required: bool = True) -> None:
+        with self._lock:
+            self._checks[name] = (check, required)
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            self._checks.pop(name, None)
+
+    def results(self) -> tuple[dict[str, bool], set[str]]:
+        """Every check's result, and the names of the optional ones."""
+        with self._lock:
+            checks = dict(self._checks)
+        results: dict[str, bool] = {}
+        for name, (check, _) in checks.items():
+            try:
+                results[name] = bool(check())
+            except Exception:  # a failing probe means the dependency is down
+                results[name] = False
+        return results, {name for name, (_, required) in checks.items() if not required}
+
+
+DEPENDENCIES = DependencyRegistry()
+
+
+def health_body(details: dict[str, bool], optional: Collection[str] = ()) -> tuple[bool, dict[str, object]]:
+    up = all(ok for name, ok in details.items() if name not in optional)
+    return up, {
+        "status": "UP" if up else "DOWN",
+        "details": {k: "UP" if v else "DOWN" for k, v in details.items()},
+    }
 
 
 class ManagementServer:
@@ -22,12 +65,11 @@ class ManagementServer:
                 if path == "/prometheus":
                     self._send(200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST)
                 elif path in ("/health", "/health/liveness", "/health/readiness"):
-                    details = check()
-                    up = all(details.values())
-                    body = {
-                        "status": "UP" if up else "DOWN",
-                        "details": {k: "UP" if v else "DOWN" for k, v in details.items()},
-                    }
+                    details, optional = check(), set[str]()
+                    if path != "/health/liveness":
+                        dependencies, optional = DEPENDENCIES.results()
+                        details = {**details, **dependencies}
+                    up, body = health_body(details, optional)
                     self._send(200 if up else 503, orjson.dumps(body), "application/json")
                 else:
                     self._send(404, b"not found", "text/plain")

@@ -21,6 +21,7 @@ from kestra_stream.queue import MemoryQueue, Queue, queue_from_config
 from kestra_stream.repository import ElasticsearchRepository, MemoryRepository, Repository
 from kestra_stream.storage import Storage, storage_from_config
 from kestra_stream.webserver.app import build_app
+from kestra_stream.webserver.health import register_health, unregister_health
 from kestra_stream.webserver.services import WebServices
 
 if TYPE_CHECKING:
@@ -106,6 +107,15 @@ def web_application(
 
     if repository is None:
         app.on_cleanup.append(close_repository)
+
+    async def health_on(_: web.Application) -> None:
+        register_health(services, asyncio.get_running_loop())
+
+    async def health_off(_: web.Application) -> None:
+        unregister_health()
+
+    app.on_startup.append(health_on)
+    app.on_cleanup.append(health_off)
     return app
 
 
@@ -121,7 +131,9 @@ def run_webserver(
     app = web_application(
         config, queue=engine.queue if engine is not None else None, repository=shared, run_indexer=run_indexer
     )
-    if engine is not None:
+    if engine is None:
+        _with_management(app, config)
+    else:
 
         async def stop_engine(_: web.Application) -> None:
             await asyncio.to_thread(engine.stop)
@@ -140,3 +152,19 @@ def run_server_with_web(config: Config, *, port: int, **plan: object) -> None:
     engine = Server(config=config, plan=ServerPlan(**plan))  # type: ignore[arg-type]
     engine.start()
     run_webserver(config, port=port, engine=engine)
+
+
+def _with_management(app: web.Application, config: Config) -> None:
+    """``server webserver`` has no engine to open the management port: the web app does."""
+    from kestra_stream.server import ManagementServer, ServerSettings
+
+    management = ManagementServer(port=ServerSettings.from_config(config).management_port, health=dict)
+
+    async def start(_: web.Application) -> None:
+        management.start()
+
+    async def stop(_: web.Application) -> None:
+        management.stop()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
