@@ -26,10 +26,29 @@ REPO = Path(__file__).resolve().parents[2]
 USER = "admin@kestra.io"
 PASSWORD = "Kestra1234"
 SCREENSHOTS = (
-    "login", "dashboard", "editor-validation-error", "editor", "execute-form", "execute-form-validation",
-    "execution-gantt", "execution-logs", "execution-topology", "execution-overview", "executions-list",
-    "execution-killed", "resume-form", "flow-topology", "flow-revisions", "flow-overview", "namespace-kv",
-    "namespace-files", "logs", "triggers", "plugins", "flows", "flows-dark",
+    "login",
+    "dashboard",
+    "editor-validation-error",
+    "editor",
+    "execute-form",
+    "execute-form-validation",
+    "execution-gantt",
+    "execution-logs",
+    "execution-topology",
+    "execution-overview",
+    "executions-list",
+    "execution-killed",
+    "resume-form",
+    "flow-topology",
+    "flow-revisions",
+    "flow-overview",
+    "namespace-kv",
+    "namespace-files",
+    "logs",
+    "triggers",
+    "plugins",
+    "flows",
+    "flows-dark",
 )
 
 
@@ -45,7 +64,9 @@ def _require_tools() -> str:
     if shutil.which("node") is None or shutil.which("npm") is None:
         missing.append("Node.js >= 20 with npm (node, npm on PATH)")
     if not Path(chromium).is_file():
-        missing.append(f"chromium at {chromium} (apt-get install -y chromium, or KS_CHROMIUM=/path/to/chrome)")
+        missing.append(
+            f"chromium at {chromium} (apt-get install -y chromium, or KS_CHROMIUM=/path/to/chrome)"
+        )
     if missing:
         pytest.fail("the browser test needs: " + "; ".join(missing))
     return chromium
@@ -90,7 +111,10 @@ def test_ui_in_a_browser(tmp_path: Path) -> None:
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "kestra_stream", "server", "local", "--port", str(port)],
-            env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
         )
     base = f"http://127.0.0.1:{port}"
     screenshots = Path(os.environ.get("KS_SCREENSHOTS", REPO / "docs" / "screenshots"))
@@ -98,8 +122,18 @@ def test_ui_in_a_browser(tmp_path: Path) -> None:
     try:
         _wait_for_ping(base, server, log)
         command = [
-            "node", str(REPO / "tests" / "ui" / "e2e.mjs"), "--base-url", base, "--user", USER,
-            "--password", PASSWORD, "--screenshots", str(screenshots), "--chromium", chromium,
+            "node",
+            str(REPO / "tests" / "ui" / "e2e.mjs"),
+            "--base-url",
+            base,
+            "--user",
+            USER,
+            "--password",
+            PASSWORD,
+            "--screenshots",
+            str(screenshots),
+            "--chromium",
+            chromium,
         ]
         if os.environ.get("KS_PERF"):
             command += ["--perf", os.environ["KS_PERF"]]
