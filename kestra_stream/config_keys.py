@@ -42,7 +42,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(key="kestra.server.termination-grace-period", description="graceful shutdown delay"),
     ConfigKey(
         key="kestra.server.worker-task-restart-strategy",
-        description="NEVER, IMMEDIATELY or AFTER_TERMINATION_GRACE_PERIOD (default): resubmission of dead workers' tasks",
+        description="NEVER, IMMEDIATELY, AFTER_TERMINATION_GRACE_PERIOD (default): dead workers' tasks",
     ),
     ConfigKey(
         key="kestra.server.instance-id",

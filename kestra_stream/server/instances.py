@@ -202,9 +202,21 @@ class LivenessTracker:
     to read the heartbeats that are already there.
     """
 
-    def __init__(self, *, queue: Queue, timeout: float, initial_delay: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        queue: Queue,
+        timeout: float,
+        initial_delay: float | None = None,
+        strategy: str = "IMMEDIATELY",
+        grace_period: float = 0.0,
+    ) -> None:
+        """``strategy``: ``kestra.server.worker-task-restart-strategy`` (``NEVER`` declares no worker
+        dead; ``AFTER_TERMINATION_GRACE_PERIOD`` waits ``grace_period`` more after the timeout)."""
         self._reader = queue.broadcast_reader(topic=SERVICE_INSTANCES, start="beginning")
         self._timeout = timeout
+        self._never = strategy == "NEVER"
+        self._silence = timeout + (grace_period if strategy == "AFTER_TERMINATION_GRACE_PERIOD" else 0.0)
         self._not_before = time.time() + (timeout if initial_delay is None else initial_delay)
         self._instances: dict[str, ServiceInstance] = {}
 
@@ -227,7 +239,7 @@ class LivenessTracker:
 
     def dead_workers(self, now: float | None = None) -> list[str]:
         now = time.time() if now is None else now
-        if now < self._not_before:
+        if now < self._not_before or self._never:
             return []
         return sorted(
             instance.id
@@ -235,7 +247,7 @@ class LivenessTracker:
             if instance.runs_worker
             and instance.state
             in (ServiceState.RUNNING, ServiceState.TERMINATING, ServiceState.TERMINATED_FORCED)
-            and (instance.state is ServiceState.TERMINATED_FORCED or now - instance.last_seen > self._timeout)
+            and (instance.state is ServiceState.TERMINATED_FORCED or now - instance.last_seen > self._silence)
         )
 
     def close(self) -> None:

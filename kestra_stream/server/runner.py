@@ -207,6 +207,8 @@ class Server:
             queue=self._queue,
             timeout=self._settings.liveness_timeout,
             initial_delay=self._settings.liveness_initial_delay,
+            strategy=self._settings.worker_task_restart_strategy.value,
+            grace_period=self._settings.termination_grace_period,
         )
         self._identity = InstanceIdentity.claim(
             role=self._plan.roles[0].value, configured=self._settings.instance_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from kestra_stream.config import Config, ConfigError
@@ -27,6 +28,18 @@ def seconds(value: Any, *, key: str) -> float:
         raise ConfigError(f"`{key}`: invalid duration {text!r}") from error
 
 
+class WorkerTaskRestartStrategy(StrEnum):
+    """``kestra.server.worker-task-restart-strategy``: when the task runs of a dead worker are resubmitted."""
+
+    NEVER = "NEVER"
+    """Never: they stay RUNNING (and their executions too) until someone acts."""
+    IMMEDIATELY = "IMMEDIATELY"
+    """Once the worker has been silent for ``liveness.timeout`` (or reported a forced termination)."""
+    AFTER_TERMINATION_GRACE_PERIOD = "AFTER_TERMINATION_GRACE_PERIOD"
+    """Kestra's default: silent for ``liveness.timeout`` plus ``termination-grace-period``, so a worker
+    still finishing its tasks cannot come back after they were resubmitted."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ServerSettings:
     heartbeat_interval: float = 3.0
@@ -36,6 +49,9 @@ class ServerSettings:
     termination_grace_period: float = 300.0
     management_port: int = 8081
     instance_id: str | None = None
+    worker_task_restart_strategy: WorkerTaskRestartStrategy = (
+        WorkerTaskRestartStrategy.AFTER_TERMINATION_GRACE_PERIOD
+    )
     """``kestra.server.instance-id``: the stable identity behind the executor's ``transactional.id``."""
 
     @classmethod
@@ -52,4 +68,17 @@ class ServerSettings:
             termination_grace_period=duration("kestra.server.termination-grace-period", 300.0),
             management_port=int(config.get("endpoints.all.port", 8081)),
             instance_id=str(config.get("kestra.server.instance-id") or "") or None,
+            worker_task_restart_strategy=_strategy(config.get("kestra.server.worker-task-restart-strategy")),
         )
+
+
+def _strategy(value: Any) -> WorkerTaskRestartStrategy:
+    if value is None:
+        return WorkerTaskRestartStrategy.AFTER_TERMINATION_GRACE_PERIOD
+    try:
+        return WorkerTaskRestartStrategy(str(value).upper().replace("-", "_"))
+    except ValueError as error:
+        choices = ", ".join(strategy.value for strategy in WorkerTaskRestartStrategy)
+        raise ConfigError(
+            f"`kestra.server.worker-task-restart-strategy`: {value!r} is not one of {choices}"
+        ) from error

@@ -87,7 +87,12 @@ def test_sigkilled_worker_task_is_resubmitted(kafka_bootstrap: str, tmp_path: Pa
         config=config,
         plan=ServerPlan(worker=False, flows_path=flows, management=False),
         queue=queue,
-        settings=ServerSettings(liveness_timeout=3.0, liveness_initial_delay=0.0, liveness_interval=0.5),
+        settings=ServerSettings(
+            liveness_timeout=3.0,
+            liveness_initial_delay=0.0,
+            liveness_interval=0.5,
+            termination_grace_period=2.0,
+        ),
     )
     executor.start()
     first = start_worker(config_file, tmp_path / "worker1.log")

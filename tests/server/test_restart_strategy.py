@@ -1,0 +1,49 @@
+"""``kestra.server.worker-task-restart-strategy``: when the liveness tracker declares a worker dead."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kestra_stream.config import Config, ConfigError
+from kestra_stream.queue import MemoryQueue, MemoryQueueOptions
+from kestra_stream.server import LivenessTracker, ServerSettings, ServiceInstance, ServiceRole, ServiceState
+from kestra_stream.server.instances import SERVICE_INSTANCES
+from kestra_stream.server.settings import WorkerTaskRestartStrategy
+
+START = time.time() + 10
+
+
+def tracker(strategy: str) -> LivenessTracker:
+    queue = MemoryQueue(options=MemoryQueueOptions(partitions=1))
+    worker = ServiceInstance(
+        id="w1", roles=(ServiceRole.WORKER,), state=ServiceState.RUNNING, last_seen=START
+    )
+    queue.producer().produce(SERVICE_INSTANCES, key=b"w1", value=worker.to_json())
+    found = LivenessTracker(queue=queue, timeout=45, initial_delay=0, strategy=strategy, grace_period=300)
+    found.update(0.1)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("strategy", "dead_at_50s", "dead_at_400s"),
+    [("IMMEDIATELY", True, True), ("AFTER_TERMINATION_GRACE_PERIOD", False, True), ("NEVER", False, False)],
+)
+def test_strategies(strategy: str, dead_at_50s: bool, dead_at_400s: bool) -> None:
+    liveness = tracker(strategy)
+    assert (liveness.dead_workers(now=START + 50) == ["w1"]) is dead_at_50s
+    assert (liveness.dead_workers(now=START + 400) == ["w1"]) is dead_at_400s
+
+
+def test_setting_defaults_to_after_termination_grace_period() -> None:
+    assert (
+        ServerSettings.from_config(Config()).worker_task_restart_strategy
+        is WorkerTaskRestartStrategy.AFTER_TERMINATION_GRACE_PERIOD
+    )
+    config = Config().with_overrides({"kestra.server.worker-task-restart-strategy": "never"})
+    assert ServerSettings.from_config(config).worker_task_restart_strategy is WorkerTaskRestartStrategy.NEVER
+    with pytest.raises(ConfigError):
+        ServerSettings.from_config(
+            Config().with_overrides({"kestra.server.worker-task-restart-strategy": "x"})
+        )
