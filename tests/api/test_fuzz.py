@@ -49,4 +49,6 @@ def fuzz_base() -> Iterator[str]:
 )
 def test_no_server_error(case: schemathesis.Case, fuzz_base: str) -> None:
     response = case.call(base_url=fuzz_base, headers={"Authorization": AUTH}, timeout=20)
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code} {response.text}"
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path}: {response.status_code} {response.text}"
+    )

@@ -39,7 +39,9 @@ def management() -> Iterator[int]:
         DEPENDENCIES.unregister(name)
 
 
-async def test_webserver_registers_its_dependency(client: TestClient[object, object], management: int) -> None:
+async def test_webserver_registers_its_dependency(
+    client: TestClient[object, object], management: int
+) -> None:
     status, body = get(management, "/health")
     assert status == 200 and body["details"] == {"executor": "UP", "webserver": "UP"}
 
