@@ -35,7 +35,7 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(key="kestra.server.basic-auth.open-urls", description="paths served without credentials"),
     ConfigKey(key="kestra.server.basic-auth.realm", description="realm of the WWW-Authenticate header"),
     ConfigKey(key="kestra.webserver.ui-path", description="directory of a built UI served under /ui/"),
-    ConfigKey(key="kestra.environment.name", description="environment name shown by the UI (/api/v1/configs)"),
+    ConfigKey(key="kestra.environment.name", description="environment name shown by the UI"),
     ConfigKey(key="kestra.environment.color", description="environment color shown by the UI"),
     ConfigKey(key="kestra.system-flows.namespace", description="the system namespace (system)"),
     ConfigKey(key="kestra.server.liveness", description="heartbeat interval, timeout...", prefix=True),
