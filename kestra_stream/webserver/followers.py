@@ -278,20 +278,44 @@ class ExecutionStates(_Follower):
 
 
 class LogStream(_Follower):
-    """New log lines, by execution id, for ``/logs/{id}/follow``."""
+    """New log lines, by execution id, for ``/logs/{id}/follow``; the lines of recently active
+    executions are kept a while, so a follower that starts after they were written but before the
+    indexer stored them still gets them."""
 
     name = "logs"
 
-    def __init__(self, *, queue: Queue) -> None:
+    def __init__(
+        self, *, queue: Queue, executions: int = 2_000, lines: int = 10_000, ttl: float = 120.0
+    ) -> None:
         super().__init__(queue=queue, topic=TopicRef("logs"), start=time.time() - 1)
         self._subscriptions: _Subscriptions[LogEntry] = _Subscriptions()
+        self._lock = threading.Lock()
+        self._recent: OrderedDict[str, tuple[float, list[LogEntry]]] = OrderedDict()
+        self._executions, self._lines, self._ttl = executions, lines, ttl
 
     def handle(self, record: Record) -> None:
         if record.value is None:
             return
         entry = LogEntry.model_validate(orjson.loads(record.value))
         if entry.execution_id:
+            self._keep(entry.execution_id, entry)
             self._subscriptions.notify(entry.execution_id, entry)
+
+    def _keep(self, execution_id: str, entry: LogEntry) -> None:
+        with self._lock:
+            _, kept = self._recent.pop(execution_id, (0.0, []))
+            if len(kept) < self._lines:
+                kept.append(entry)
+            self._recent[execution_id] = (time.monotonic(), kept)
+            while len(self._recent) > self._executions:
+                self._recent.popitem(last=False)
+
+    def recent(self, execution_id: str) -> list[LogEntry]:
+        with self._lock:
+            found = self._recent.get(execution_id)
+        if found is None or time.monotonic() - found[0] > self._ttl:
+            return []
+        return list(found[1])
 
     def subscribe(self, execution_id: str, callback: Callback[LogEntry]) -> Callable[[], None]:
         return self._subscriptions.add(execution_id, callback)

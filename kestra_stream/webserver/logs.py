@@ -74,9 +74,14 @@ async def follow_logs(request: web.Request) -> web.StreamResponse:
     level = _min_level(request)
     with subscribed(svc.logs.subscribe, execution_id) as live:
         history = await _execution_logs(request)
+        seen = {_key(entry) for entry in history}
+        for entry in svc.logs.recent(execution_id):
+            if _key(entry) not in seen and (level is None or entry.level.severity >= level.severity):
+                history.append(entry)
+                seen.add(_key(entry))
+        history.sort(key=lambda entry: entry.timestamp)
         response = await open_stream(request)
         await send_event(response, "start", {})
-        seen = {_key(entry) for entry in history}
         for entry in history:
             await send_event(response, "progress", entry)
         quiet = 0
