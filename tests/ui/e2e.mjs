@@ -155,6 +155,20 @@ try {
     await page.locator('[data-testid="flows-table"]').waitFor();
     await page.click('[data-testid="create-flow"]');
     await page.locator('[data-testid="yaml-editor"] .cm-content').waitFor();
+    // autocompletion from the flow JSON schema: task types, then the chosen type's properties
+    await page.waitForFunction(() => window.__ksSchemaLoaded === true, null, { timeout: 15000 });
+    await setEditor(`id: ${FLOW_ID}\nnamespace: ${NS}\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.lo`);
+    await page.keyboard.type("g.L");
+    const popup = page.locator(".cm-tooltip-autocomplete");
+    await popup.getByText("io.kestra.plugin.core.log.Log", { exact: true }).first().waitFor();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("messa");
+    await popup.locator("li", { hasText: "message" }).first().waitFor();
+    await shot("editor-autocomplete");
+    await page.keyboard.press("Enter");
+    const typed = await page.evaluate(() => document.querySelector(".cm-content").innerText);
+    assert(/type: io\.kestra\.plugin\.core\.log\.Log\n\s+message: /.test(typed), `completion applied: ${JSON.stringify(typed)}`);
     await setEditor(BROKEN);
     const problem = page.locator('[data-testid="problem"]').filter({ hasText: "Invalid type" });
     await problem.first().waitFor({ timeout: 15000 });

@@ -29,6 +29,7 @@ SCREENSHOTS = (
     "login",
     "dashboard",
     "editor-validation-error",
+    "editor-autocomplete",
     "editor",
     "execute-form",
     "execute-form-validation",

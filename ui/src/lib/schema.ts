@@ -238,8 +238,11 @@ export interface Suggestion {
 function typeLabel(p: any): string {
   if (!p) return "";
   if (p.type) return Array.isArray(p.type) ? p.type.join("|") : p.type;
-  if (p.anyOf || p.oneOf) return "any of";
-  return "";
+  const alts: any[] = p.anyOf ?? p.oneOf ?? [];
+  const names = alts
+    .map((x) => x.type ?? (x.$ref ? String(x.$ref).split("/").pop() : x.anyOf || x.oneOf ? "object" : ""))
+    .filter((x) => x && x !== "null");
+  return [...new Set(names.flat())].join(" | ");
 }
 
 export function suggest(index: SchemaIndex, ctx: YamlContext): Suggestion[] {

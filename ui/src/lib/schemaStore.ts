@@ -8,7 +8,11 @@ let loading: Promise<SchemaIndex | null> | null = null;
 export function loadSchema(): Promise<SchemaIndex | null> {
   if (!loading) {
     loading = flowSchema()
-      .then((s) => (schemaIndex.value = new SchemaIndex(s)))
+      .then((s) => {
+        schemaIndex.value = new SchemaIndex(s);
+        (window as any).__ksSchemaLoaded = true;
+        return schemaIndex.value;
+      })
       .catch(() => {
         loading = null;
         return null;
