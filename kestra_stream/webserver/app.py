@@ -18,6 +18,7 @@ from kestra_stream.webserver import (
     namespace_files,
     namespaces,
     plugins,
+    stats,
     triggers,
     webhooks,
 )
@@ -38,6 +39,7 @@ def api_routes() -> list[Route]:
         *plugins.ROUTES,
         *flows.ROUTES,
         *webhooks.ROUTES,
+        *stats.ROUTES,
         *execution_actions.ROUTES,
         *executions.ROUTES,
         *executions.CREATE_ROUTES,

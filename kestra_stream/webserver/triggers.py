@@ -94,6 +94,14 @@ async def update_trigger(request: web.Request) -> web.Response:
     return json_response(updated)
 
 
+async def delete_trigger(request: web.Request) -> web.Response:
+    """Reset a trigger's state (1.3): a tombstone on ``triggers``; the scheduler starts it afresh."""
+    svc = services(request)
+    record = await _existing(svc, *(request.match_info[n] for n in ("namespace", "flowId", "triggerId")))
+    await svc.send(TRIGGERS, key=record.uid.encode(), value=None)
+    return web.Response(status=204)
+
+
 ROUTES = [
     route(
         "GET",

@@ -157,3 +157,21 @@ async def test_plugins_and_configs(api: Api) -> None:
     await api.json("GET", "/api/v1/plugins/io.kestra.nope.Nothing", expect=404)
     configs = await api.json("GET", "/api/v1/configs")
     assert configs["isBasicAuthInitialized"] is True and configs["version"]
+
+
+async def test_stats_latest_and_executable_flows(api: Api, unique: str) -> None:
+    await api.create_flow(hello_flow(unique))
+    created = await api.run(unique, "hello")
+    await api.wait_state(created["id"], "SUCCESS")
+    latest = await api.eventually(
+        f"{MAIN}/executions/search?filters[namespace][EQUALS]={unique}", lambda body: body["total"] == 1
+    )
+    assert latest["total"] == 1
+    rows = await api.json("POST", f"{MAIN}/executions/latest", json=[{"namespace": unique, "id": "hello"}])
+    assert rows[0]["id"] == created["id"] and rows[0]["status"] == "SUCCESS"
+    await api.json("POST", f"{MAIN}/executions/latest", json={"no": "list"}, expect=422)
+    days = await api.json("POST", f"{MAIN}/stats/executions/daily", json={"namespace": unique})
+    assert sum(day["executionCounts"].get("SUCCESS", 0) for day in days) == 1
+    assert unique in await api.json("GET", f"{MAIN}/executions/namespaces")
+    flows = await api.json("GET", f"{MAIN}/executions/namespaces/{unique}/flows")
+    assert [flow["id"] for flow in flows] == ["hello"]
