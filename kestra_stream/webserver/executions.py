@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from kestra_stream.flows import Flow
+from kestra_stream.inputs import InputValidationError, resolve_inputs
 from kestra_stream.models.execution import Execution
 from kestra_stream.repository import Resource, parse_search
 from kestra_stream.storage import execution_prefix, is_storage_uri, storage_path
@@ -122,6 +123,45 @@ async def create_execution(request: web.Request) -> web.Response:
     else:
         await inputs.submit(svc, execution)
     return json_response(with_url(svc, execution))
+
+
+async def validate_inputs(request: web.Request) -> web.Response:
+    """The run form's check: every input with its resolved value or its errors; nothing is created."""
+    svc = services(request)
+    namespace, flow_id = request.match_info["namespace"], request.match_info["id"]
+    flow = await executable_flow(svc, namespace, flow_id, query_int(request, "revision"))
+    provided = {
+        key: value
+        for key, value in (await inputs.read_form(request)).items()
+        if not isinstance(value, inputs.UploadedFile)
+    }
+    problems: dict[str, list[str]] = {}
+    resolved: dict[str, Any] = {}
+    try:
+        resolved = resolve_inputs(
+            flow.inputs or [],
+            provided,
+            render=lambda value, variables: svc.engine.render_typed(value, variables),
+            variables={"flow": {"id": flow.id, "namespace": flow.namespace}},
+        )
+    except InputValidationError as error:
+        for problem in error.problems:
+            problems.setdefault(problem.input_id, []).append(problem.message)
+    return json_response(
+        {
+            "namespace": namespace,
+            "flowId": flow_id,
+            "inputs": [
+                {
+                    "input": item.model_dump(mode="json", by_alias=True, exclude_none=True),
+                    "value": resolved.get(item.id, provided.get(item.id)),
+                    "enabled": True,
+                    "errors": [{"message": message} for message in problems.get(item.id, [])],
+                }
+                for item in flow.inputs or []
+            ],
+        }
+    )
 
 
 # -- reads ------------------------------------------------------------------------------------------------
@@ -407,6 +447,17 @@ ROUTES = [
 ]
 
 CREATE_ROUTES = [
+    route(
+        "POST",
+        "/executions/{namespace}/{id}/validate",
+        validate_inputs,
+        "Validate the inputs of a run",
+        "Executions",
+        params=(q("revision", "integer"),),
+        body=multipart_body(),
+        response=OBJECT,
+        statuses=(200, 404, 409),
+    ),
     route(
         "POST",
         "/executions/{namespace}/{id}",

@@ -229,3 +229,19 @@ async def test_graph_and_flow_of_execution(api: Api, unique: str) -> None:
     flow = await api.json("GET", f"{BASE}/{created['id']}/flow")
     assert flow["id"] == "hello"
     assert (await api.json("GET", f"{BASE}/flows/{unique}/hello"))["revision"] == 1
+
+
+async def test_validate_inputs_of_a_run(api: Api, unique: str) -> None:
+    await api.create_flow(inputs_flow(unique))
+    form = aiohttp.FormData()
+    form.add_field("count", "x")
+    result = await api.json("POST", f"{BASE}/{unique}/inputs/validate", data=form)
+    by_id = {item["input"]["id"]: item for item in result["inputs"]}
+    assert by_id["name"]["errors"] and by_id["count"]["errors"]
+    form = aiohttp.FormData()
+    form.add_field("name", "ada")
+    result = await api.json("POST", f"{BASE}/{unique}/inputs/validate", data=form)
+    assert all(not item["errors"] for item in result["inputs"])
+    assert {item["input"]["id"]: item["value"] for item in result["inputs"]}["count"] == 1
+    search = await api.json("GET", f"{BASE}/search?filters[namespace][EQUALS]={unique}")
+    assert search["total"] == 0, "validation creates nothing"
