@@ -32,22 +32,15 @@ from kestra_stream.webserver.routing import (
     OBJECT,
     PAGING,
     multipart_body,
-    paged_schema,
+    one,
+    paged_of,
     q,
     route,
 )
 from kestra_stream.webserver.services import WebServices
 from kestra_stream.webserver.sse import open_stream, send_comment, send_event
 
-EXECUTION_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "namespace": {"type": "string"},
-        "flowId": {"type": "string"},
-        "state": {"type": "object"},
-    },
-}
+EXECUTION_SCHEMA = one(Execution)
 
 
 async def find_execution(services: WebServices, execution_id: str) -> Execution | None:
@@ -354,7 +347,7 @@ ROUTES = [
         "Search executions",
         "Executions",
         params=(*PAGING, *EXECUTION_FILTERS),
-        response=paged_schema(EXECUTION_SCHEMA),
+        response=paged_of(Execution),
         statuses=(200, 422),
     ),
     route(
@@ -364,7 +357,7 @@ ROUTES = [
         "Executions of a flow",
         "Executions",
         params=(q("namespace", required=True), q("flowId", required=True), *PAGING),
-        response=paged_schema(EXECUTION_SCHEMA),
+        response=paged_of(Execution),
         statuses=(200, 400),
     ),
     route(

@@ -36,7 +36,8 @@ from kestra_stream.webserver.routing import (
     PAGING,
     Body,
     multipart_body,
-    paged_schema,
+    one,
+    paged_of,
     q,
     route,
     yaml_body,
@@ -44,15 +45,7 @@ from kestra_stream.webserver.routing import (
 from kestra_stream.webserver.routing import json_body as json_doc
 from kestra_stream.webserver.services import WebServices
 
-FLOW_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "namespace": {"type": "string"},
-        "revision": {"type": "integer"},
-        "source": {"type": "string"},
-    },
-}
+FLOW_SCHEMA = one(FlowRecord)
 IDS_SCHEMA = {
     "type": "array",
     "items": {"type": "object", "properties": {"namespace": {"type": "string"}, "id": {"type": "string"}}},
@@ -404,7 +397,7 @@ ROUTES = [
         "Search flows",
         "Flows",
         params=(*PAGING, *FILTERS),
-        response=paged_schema(FLOW_SCHEMA),
+        response=paged_of(FlowRecord),
     ),
     route(
         "GET",

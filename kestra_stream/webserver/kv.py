@@ -18,7 +18,7 @@ from kestra_stream.queue import TopicRef
 from kestra_stream.repository import KVMetadata, Resource, parse_search
 from kestra_stream.webserver.errors import ApiError, invalid, not_found
 from kestra_stream.webserver.http import TENANT, json_body, json_response, services
-from kestra_stream.webserver.routing import ARRAY, OBJECT, PAGING, Body, paged_schema, q, route
+from kestra_stream.webserver.routing import OBJECT, PAGING, Body, many, paged_of, q, route
 from kestra_stream.webserver.routing import json_body as json_doc
 from kestra_stream.webserver.services import WebServices
 
@@ -174,10 +174,17 @@ ROUTES = [
         "Search KV entries",
         "KV",
         params=(*PAGING, q("filters"), q("q")),
-        response=paged_schema(),
+        response=paged_of(KVMetadata),
         statuses=(200, 422),
     ),
-    route("GET", "/namespaces/{namespace}/kv", list_keys, "KV entries of a namespace", "KV", response=ARRAY),
+    route(
+        "GET",
+        "/namespaces/{namespace}/kv",
+        list_keys,
+        "KV entries of a namespace",
+        "KV",
+        response=many(KVMetadata),
+    ),
     route(
         "DELETE",
         "/namespaces/{namespace}/kv",

@@ -11,7 +11,7 @@ from kestra_stream.webserver.errors import invalid
 from kestra_stream.webserver.executions import find_execution
 from kestra_stream.webserver.followers import subscribed
 from kestra_stream.webserver.http import TENANT, attachment, json_response, query_int, services
-from kestra_stream.webserver.routing import ARRAY, PAGING, paged_schema, q, route
+from kestra_stream.webserver.routing import PAGING, many, paged_of, q, route
 from kestra_stream.webserver.sse import open_stream, send_comment, send_event
 
 
@@ -125,7 +125,7 @@ ROUTES = [
         "Search logs",
         "Logs",
         params=(*PAGING, q("filters"), q("q"), q("namespace"), q("flowId"), q("minLevel")),
-        response=paged_schema(),
+        response=paged_of(LogEntry),
         statuses=(200, 422),
     ),
     route(
@@ -135,7 +135,7 @@ ROUTES = [
         "Logs of an execution",
         "Logs",
         params=BY_EXECUTION,
-        response=ARRAY,
+        response=many(LogEntry),
         statuses=(200, 422),
     ),
     route(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from kestra_stream.models.logs import MetricEntry
 from kestra_stream.repository import parse_page
 from kestra_stream.repository.filters import Sort
 from kestra_stream.webserver.http import TENANT, json_response, services
-from kestra_stream.webserver.routing import PAGING, paged_schema, q, route
+from kestra_stream.webserver.routing import PAGING, paged_of, q, route
 
 
 async def execution_metrics(request: web.Request) -> web.Response:
@@ -46,7 +47,7 @@ ROUTES = [
         "Metrics of an execution",
         "Metrics",
         params=(*PAGING, q("taskRunId"), q("taskId")),
-        response=paged_schema(),
+        response=paged_of(MetricEntry),
         statuses=(200, 422),
     ),
 ]

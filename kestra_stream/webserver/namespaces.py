@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from kestra_stream.repository import parse_page
+from kestra_stream.repository import Namespace, parse_page
 from kestra_stream.webserver.http import TENANT, json_response, query_bool, services
-from kestra_stream.webserver.routing import OBJECT, PAGING, paged_schema, q, route
+from kestra_stream.webserver.routing import PAGING, one, paged_of, q, route
 
 
 async def search_namespaces(request: web.Request) -> web.Response:
@@ -32,8 +32,8 @@ ROUTES = [
         "Search namespaces",
         "Namespaces",
         params=(*PAGING, q("q"), q("existing", "boolean")),
-        response=paged_schema(),
+        response=paged_of(Namespace),
         statuses=(200, 422),
     ),
-    route("GET", "/namespaces/{id}", get_namespace, "A namespace", "Namespaces", response=OBJECT),
+    route("GET", "/namespaces/{id}", get_namespace, "A namespace", "Namespaces", response=one(Namespace)),
 ]

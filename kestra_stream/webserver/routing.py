@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
 TENANT_PREFIXES = ("/api/v1/main", "/api/v1")
 
@@ -46,6 +47,26 @@ class Body:
     required: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class ModelResponse:
+    """A response documented by a pydantic model: one, a list, or ``PagedResults`` of it."""
+
+    model: type[BaseModel]
+    shape: str = "one"
+
+
+def one(model: type[BaseModel]) -> ModelResponse:
+    return ModelResponse(model, "one")
+
+
+def many(model: type[BaseModel]) -> ModelResponse:
+    return ModelResponse(model, "list")
+
+
+def paged_of(model: type[BaseModel]) -> ModelResponse:
+    return ModelResponse(model, "paged")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Route:
     method: str
@@ -56,8 +77,8 @@ class Route:
     scope: Scope = Scope.TENANT
     params: Sequence[Param] = ()
     body: Body | None = None
-    response: dict[str, Any] | None = None
-    """JSON schema of the 200 body (None: documented as any content)."""
+    response: dict[str, Any] | ModelResponse | None = None
+    """The 200 body: a JSON schema or a pydantic model (None: documented as any content)."""
     response_type: str = "application/json"
     statuses: Sequence[int] = field(default=(200,))
 

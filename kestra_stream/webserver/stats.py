@@ -8,11 +8,18 @@ from typing import Any
 
 from aiohttp import web
 
-from kestra_stream.repository import Page, Resource, SearchRequest, Sort, parse_search
+from kestra_stream.repository import (
+    DailyExecutionStatistics,
+    Page,
+    Resource,
+    SearchRequest,
+    Sort,
+    parse_search,
+)
 from kestra_stream.repository.filters import FilterField, Op, make_filter
 from kestra_stream.webserver.errors import invalid
 from kestra_stream.webserver.http import TENANT, json_body, json_response, services
-from kestra_stream.webserver.routing import ARRAY, OBJECT, route
+from kestra_stream.webserver.routing import ARRAY, OBJECT, many, route
 from kestra_stream.webserver.routing import json_body as json_doc
 
 DEFAULT_DAYS = 30
@@ -117,7 +124,7 @@ ROUTES = [
         "Executions per day",
         "Stats",
         body=json_doc(STATS_BODY),
-        response=ARRAY,
+        response=many(DailyExecutionStatistics),
         statuses=(200, 422),
     ),
     route(

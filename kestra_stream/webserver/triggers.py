@@ -14,7 +14,7 @@ from kestra_stream.repository import Resource, parse_search
 from kestra_stream.repository.filters import FilterField, Op, make_filter
 from kestra_stream.webserver.errors import conflict, invalid, not_found
 from kestra_stream.webserver.http import TENANT, json_body, json_response, services
-from kestra_stream.webserver.routing import OBJECT, PAGING, paged_schema, q, route
+from kestra_stream.webserver.routing import OBJECT, PAGING, one, paged_of, q, route
 from kestra_stream.webserver.routing import json_body as json_doc
 from kestra_stream.webserver.services import WebServices
 
@@ -110,7 +110,7 @@ ROUTES = [
         "Search triggers",
         "Triggers",
         params=(*PAGING, q("filters"), q("q"), q("namespace")),
-        response=paged_schema(),
+        response=paged_of(TriggerRecord),
         statuses=(200, 422),
     ),
     route(
@@ -120,7 +120,7 @@ ROUTES = [
         "Enable or disable a trigger",
         "Triggers",
         body=json_doc(OBJECT),
-        response=OBJECT,
+        response=one(TriggerRecord),
         statuses=(200, 404, 422),
     ),
     route(
@@ -130,7 +130,7 @@ ROUTES = [
         "Triggers of a flow",
         "Triggers",
         params=(*PAGING, q("q")),
-        response=paged_schema(),
+        response=paged_of(TriggerRecord),
         statuses=(200, 422),
     ),
     route(
@@ -139,7 +139,7 @@ ROUTES = [
         unlock,
         "Unlock a trigger",
         "Triggers",
-        response=OBJECT,
+        response=one(TriggerRecord),
         statuses=(200, 404, 409),
     ),
 ]
