@@ -226,6 +226,32 @@ def kafka_server(
             process.wait(60)
         except subprocess.TimeoutExpired:
             process.kill()
+        _drop_run_data(prefix, kafka_bootstrap, es_url)
+
+
+def _drop_run_data(prefix: str, kafka_bootstrap: str, es_url: str) -> None:
+    """The run's topics, indices and templates (everything is under its unique prefix)."""
+    import urllib.request
+
+    import orjson
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    topics = [name for name in admin.list_topics(timeout=10).topics if name.startswith(prefix)]
+    if topics:
+        for future in admin.delete_topics(topics, operation_timeout=30).values():
+            future.result(timeout=30)
+    with urllib.request.urlopen(f"{es_url}/_cat/indices/{prefix}*?format=json", timeout=10) as response:
+        indices = [row["index"] for row in orjson.loads(response.read())]
+    try:
+        with urllib.request.urlopen(f"{es_url}/_index_template/{prefix}*", timeout=10) as response:
+            templates = [item["name"] for item in orjson.loads(response.read()).get("index_templates", [])]
+    except urllib.error.HTTPError:  # 404: no template matches
+        templates = []
+    for path in [*indices, *(f"_index_template/{name}" for name in templates)]:
+        urllib.request.urlopen(
+            urllib.request.Request(f"{es_url}/{path}", method="DELETE"), timeout=30
+        ).close()
 
 
 def _wait_for_ping(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
