@@ -247,8 +247,15 @@ try {
     await page.check('[data-state-option="SUCCESS"]');
     await page.click('[data-testid="ex-state"] summary');
     await page.locator(`[data-execution="${executionId}"]`).waitFor();
-    const rows = await page.locator("[data-execution]").count();
-    assert(rows >= 1, "at least the execution");
+    // every row shown matches both filters (the other flows' executions are gone)
+    await page.waitForFunction(
+      (flow) => {
+        const rows = [...document.querySelectorAll("[data-execution]")];
+        return rows.length > 0 && rows.every((r) => r.dataset.flowId === flow && r.dataset.rowState === "SUCCESS");
+      },
+      FLOW_ID,
+    );
+    assert(page.url().includes(`flowId=${FLOW_ID}`) && page.url().includes("state=SUCCESS"), `filters in the URL: ${page.url()}`);
     await page.check('[data-testid="auto-refresh"]');
     await shot("executions-list");
     await page.uncheck('[data-testid="auto-refresh"]');
