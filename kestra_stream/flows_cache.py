@@ -5,12 +5,17 @@ A record is keyed ``tenant/namespace/id`` and holds ``{"tenantId", "namespace", 
 once, on first lookup, with the global plugin defaults. The topic is compacted, so after a restart
 only the latest revision of a flow may be left: a lookup of an unknown older revision answers the
 latest one rather than failing an execution that was started before the update.
+
+The cache is followed on a thread of its own (the server's services thread calls :meth:`FlowCache.update`),
+so a flow published a moment ago may not be in it yet when the executor sees an execution of it:
+:meth:`FlowCache.await_flow` closes that race (see its docstring and docs/queue.md).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +86,8 @@ class FlowCache:
         self._parsed: dict[tuple[str, str, int], Flow | None] = {}
         self._with_flow_triggers: tuple[Flow, ...] | None = None
         self._generation = 0
+        self._reading = threading.Lock()
+        """Serialises the readers of the topic: the follower thread and :meth:`await_flow`'s callers."""
         self._view: CompactedView[FlowSource] = CompactedView(
             queue=queue, topic=FLOWS, decode=self._decode, on_change=self._changed
         )
@@ -101,10 +108,52 @@ class FlowCache:
             self._generation += 1
 
     def catch_up(self, timeout: float = 60.0) -> None:
-        self._view.catch_up(timeout)
+        with self._reading:
+            self._view.catch_up(timeout)
 
     def update(self, timeout: float = 0.0) -> int:
-        return self._view.update(timeout)
+        with self._reading:
+            return self._view.update(timeout)
+
+    def knows(self, namespace: str, flow_id: str, revision: int | None) -> bool:
+        """Whether a lookup can be answered without reading the topic any further.
+
+        Unknown: a flow never seen, a revision newer than the latest seen, or (latest wanted) a
+        deleted latest revision: each may be a record published but not read yet. An *older* unknown
+        revision is known: compaction removed it and the latest answers (see the module docstring).
+        """
+        with self._lock:
+            revisions = self._sources.get((namespace, flow_id))
+            if not revisions:
+                return False
+            latest = max(revisions)
+            if revision is None:
+                return not revisions[latest].deleted
+            return revision <= latest
+
+    def await_flow(self, namespace: str, flow_id: str, revision: int | None, timeout: float) -> bool:
+        """Read the topic up to its current end when the flow is unknown (:meth:`knows`); whether it
+        is known afterwards. Bounded by ``timeout``; a known flow returns at once (no I/O, no wait).
+
+        Called by the executor before it handles a new execution: whatever was published before
+        the execution (the API awaits the flow's delivery before it submits) is then in the cache.
+        """
+        if self.knows(namespace, flow_id, revision):
+            return True
+        deadline = time.monotonic() + timeout
+        if not self._reading.acquire(timeout=max(0.0, timeout)):
+            return self.knows(namespace, flow_id, revision)
+        try:
+            while not self._view.at_current_end(max(0.0, deadline - time.monotonic())):
+                if time.monotonic() >= deadline:
+                    log.warning(
+                        "flows.catch_up_timeout", namespace=namespace, flow_id=flow_id, revision=revision
+                    )
+                    break
+                self._view.update(min(0.05, max(0.0, deadline - time.monotonic())))
+        finally:
+            self._reading.release()
+        return self.knows(namespace, flow_id, revision)
 
     def __call__(self, namespace: str, flow_id: str, revision: int | None) -> Flow | None:
         with self._lock:

@@ -2,6 +2,15 @@
 produce commands and changelog records, one transaction per batch (docs/engine.md, docs/queue.md).
 
 The handler is injected (``core.handle`` in production) so the shell is tested on its own.
+
+Flows published a moment before their execution: the flows lookup is followed on another thread, so
+a ``NewExecution`` may reference a flow (or revision) it has not read yet. When the lookup implements
+:class:`FlowCatchUp` (``FlowCache`` does), the processor asks it to catch up to the flows topic's
+current end before handling a new execution of an unknown flow (bounded by
+``ProcessorOptions.flow_catch_up_timeout``); only then does the core fail it ("Unable to find flow").
+Known flows never wait: the check is one dictionary lookup. The batch waits while a miss is caught
+up (usually a few milliseconds): deferring the event instead would need the deferral itself to be
+durable (the record's offset commits with the batch), which the changelog has no place for.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import structlog
 
@@ -51,6 +60,13 @@ class Handler(Protocol):
     ) -> Outcome: ...
 
 
+@runtime_checkable
+class FlowCatchUp(Protocol):
+    def await_flow(self, namespace: str, flow_id: str, revision: int | None, timeout: float) -> bool:
+        """Make sure every flow published so far is known (at once when this one is); whether it is."""
+        ...
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -62,6 +78,8 @@ class ProcessorOptions:
     batch_size: int = 500
     poll_timeout: float = 0.05
     """Longest idle wait for input; timers due sooner shorten it."""
+    flow_catch_up_timeout: float = 10.0
+    """Longest wait for the flows lookup to catch up with an unknown flow of a new execution."""
 
 
 @dataclass(kw_only=True)
@@ -88,6 +106,7 @@ class ExecutorProcessor:
         self._queue = queue
         self._handler = handler
         self._flows = flows
+        self._catch_up = flows if isinstance(flows, FlowCatchUp) else None
         self._options = options
         self._clock = clock
         self._store = StateStore()
@@ -259,6 +278,8 @@ class ExecutorProcessor:
         self, batch: _Batch, execution_id: str, partition: int, event: ExecutorEvent, now: datetime
     ) -> None:
         state = self._current(batch, execution_id)
+        if state is None and isinstance(event, NewExecution):
+            self._await_flow(event)
         try:
             outcome = self._handler(state, event, flows=self._flows, now=now)
         except Exception as error:
@@ -271,6 +292,20 @@ class ExecutorProcessor:
                 state, f"the executor failed on {type(event).__name__}: {error}", now, "core"
             )
         self._record_outcome(batch, execution_id, partition, state, outcome)
+
+    def _await_flow(self, event: NewExecution) -> None:
+        if self._catch_up is None:
+            return
+        execution = event.execution
+        try:
+            self._catch_up.await_flow(
+                execution.namespace,
+                execution.flow_id,
+                execution.flow_revision,
+                self._options.flow_catch_up_timeout,
+            )
+        except Exception:  # the lookup answers what it has: the core decides
+            log.exception("executor.flow_catch_up_failed", execution_id=execution.id)
 
     def _record_outcome(
         self, batch: _Batch, execution_id: str, partition: int, before: ExecutorState | None, outcome: Outcome

@@ -41,6 +41,10 @@ class CompactedView(Generic[V]):
                 raise TimeoutError("compacted topic not read to its end in time")
             self.update(0.05)
 
+    def at_current_end(self, timeout: float) -> bool:
+        """Every record published before this call was read (see ``BroadcastReader.at_current_end``)."""
+        return self._reader.at_current_end(timeout)
+
     def update(self, timeout: float = 0.0) -> int:
         records = self._reader.poll(1000, timeout)
         for record in records:

@@ -489,7 +489,7 @@ class KafkaBroadcastReader:
         self, *, queue: KafkaQueue, topic: TopicRef, start: BroadcastStart, only: Iterable[int] | None = None
     ) -> None:
         self._queue = queue
-        name = queue.name(topic)
+        name = self._name = queue.name(topic)
         self._consumer = Consumer(
             queue.options.consumer_config(
                 **{
@@ -554,6 +554,29 @@ class KafkaBroadcastReader:
 
     def at_end(self) -> bool:
         return self._eof >= self._partitions
+
+    def at_current_end(self, timeout: float) -> bool:
+        """Positions against the high watermarks asked now (``at_end`` only knows the last EOF event).
+
+        A partition never read from has no position: it is at its end only when it is empty."""
+        deadline = time.monotonic() + timeout
+        try:
+            positions = self._consumer.position(
+                [TopicPartition(self._name, partition) for partition in sorted(self._partitions)]
+            )
+            for position in positions:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                low, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(self._name, position.partition), timeout=remaining, cached=False
+                )
+                if (position.offset < 0 and high > low) or (position.offset >= 0 and position.offset < high):
+                    return False
+        except KafkaException as error:
+            log.warning("queue.watermarks_unavailable", topic=self._name, error=str(error))
+            return False
+        return True
 
     def close(self) -> None:
         self._consumer.close()

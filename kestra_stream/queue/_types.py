@@ -146,6 +146,11 @@ class BroadcastReader(Protocol):
         """Whether every partition was read up to its end as of the last poll."""
         ...
 
+    def at_current_end(self, timeout: float) -> bool:
+        """Whether every partition was read up to its end as it is *now* (Kafka: the high watermarks,
+        asked from the brokers within ``timeout``; False when they do not answer in time)."""
+        ...
+
     def close(self) -> None: ...
 
 

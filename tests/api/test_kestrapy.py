@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import pytest
-from api_backends import FLOW_PROPAGATION, PASSWORD, USER
+from api_backends import PASSWORD, USER
 from api_helpers import hello_flow, sleep_flow
 from kestrapy import KestraClient
 from kestrapy.exceptions import ApiException
@@ -34,7 +34,6 @@ def test_kestrapy_flow_execute_search_logs_kill(server_base: str, unique: str) -
     created = client.flows.create_flow(TENANT, hello_flow(unique))
     assert created.id == "hello" and created.revision == 1
     assert client.flows.flow(unique, "hello", TENANT).namespace == unique
-    time.sleep(FLOW_PROPAGATION)
 
     execution = client.executions.create_execution(TENANT, unique, "hello", wait=True, labels=["env:test"])
     assert _state(execution) == "SUCCESS"
@@ -58,7 +57,6 @@ def test_kestrapy_flow_execute_search_logs_kill(server_base: str, unique: str) -
     assert any(getattr(entry, "message", None) == "hello v1" for entry in logs)
 
     client.flows.create_flow(TENANT, sleep_flow(unique))
-    time.sleep(FLOW_PROPAGATION)
     sleeping = client.executions.create_execution(TENANT, unique, "sleepy")
     _wait(client, sleeping.id, "RUNNING")
     client.executions.kill_execution(sleeping.id, TENANT)
