@@ -147,13 +147,32 @@ class NamespaceRepository(Protocol):
 
 
 class Repository(Protocol):
-    flows: FlowRepository
-    executions: ExecutionRepository
-    logs: LogRepository
-    metrics: MetricRepository
-    triggers: TriggerRepository
-    kv: KVMetadataRepository
-    namespaces: NamespaceRepository
-    writer: BulkWriter
+    """Read-only members (properties), so implementations may expose narrower concrete stores
+    (``MemoryRepository``/``ElasticsearchRepository`` hold ``FlowStore``, ``ExecutionStore``, ...):
+    a protocol's mutable attribute would be invariant and reject them."""
+
+    @property
+    def flows(self) -> FlowRepository: ...
+
+    @property
+    def executions(self) -> ExecutionRepository: ...
+
+    @property
+    def logs(self) -> LogRepository: ...
+
+    @property
+    def metrics(self) -> MetricRepository: ...
+
+    @property
+    def triggers(self) -> TriggerRepository: ...
+
+    @property
+    def kv(self) -> KVMetadataRepository: ...
+
+    @property
+    def namespaces(self) -> NamespaceRepository: ...
+
+    @property
+    def writer(self) -> BulkWriter: ...
 
     async def close(self) -> None: ...

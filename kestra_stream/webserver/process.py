@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import structlog
 from aiohttp import web
@@ -36,10 +36,8 @@ def repository_from_config(config: Config, queue: Queue) -> Repository:
     default = "memory" if isinstance(queue, MemoryQueue) else "elasticsearch"
     kind = str(config.get("kestra.repository.type") or default).lower()
     if kind == "memory":
-        # cast: the implementations declare the stores as plain attributes, which mypy finds
-        # invariant against the protocol's mutable members (kestra_stream.repository's to fix).
-        return cast(Repository, MemoryRepository())
-    return cast(Repository, ElasticsearchRepository.from_config(config))
+        return MemoryRepository()
+    return ElasticsearchRepository.from_config(config)
 
 
 def web_storage(config: Config) -> Storage:
@@ -119,15 +117,26 @@ def web_application(
     return app
 
 
+def engine_repository(engine: Server | None) -> Repository | None:
+    """The repository the web app shares with the engine of its process, if any.
+
+    A memory repository filled by the engine's indexer is shared (one repository, one indexer per
+    process: ``server local``, ``standalone`` on the memory queue). An Elasticsearch one is not: its
+    client belongs to the indexer thread's event loop, so the web app builds its own from the
+    configuration (same indices) and runs no indexer as long as the engine runs one.
+    """
+    if engine is None or not isinstance(engine.repository, MemoryRepository):
+        return None
+    return engine.repository
+
+
 def run_webserver(
     config: Config, *, port: int, engine: Server | None = None, run_indexer: bool | None = None
 ) -> None:
     """Serve until SIGINT/SIGTERM; then stop the engine (if any) gracefully."""
-    shared: Repository | None = None
-    if engine is not None and isinstance(engine.repository, MemoryRepository):
-        shared = cast(Repository, engine.repository)  # filled by the engine's indexer
+    shared = engine_repository(engine)
     if engine is not None and engine.indexer is not None:
-        run_indexer = False
+        run_indexer = False  # the engine indexes (into ``shared`` or Elasticsearch): never twice
     app = web_application(
         config, queue=engine.queue if engine is not None else None, repository=shared, run_indexer=run_indexer
     )
