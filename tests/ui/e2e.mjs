@@ -161,10 +161,12 @@ try {
     await page.keyboard.type("g.L");
     const popup = page.locator(".cm-tooltip-autocomplete");
     await popup.getByText("io.kestra.plugin.core.log.Log", { exact: true }).first().waitFor();
+    await page.waitForTimeout(250); // CodeMirror ignores Enter during the popup's interactionDelay
     await page.keyboard.press("Enter");
     await page.keyboard.press("Enter");
     await page.keyboard.type("messa");
     await popup.locator("li", { hasText: "message" }).first().waitFor();
+    await page.waitForTimeout(250);
     await shot("editor-autocomplete");
     await page.keyboard.press("Enter");
     const typed = await page.evaluate(() => document.querySelector(".cm-content").innerText);
@@ -415,7 +417,10 @@ try {
 } catch (e) {
   exitCode = 1;
   try {
-    await shot("failure");
+    // not in the screenshots directory: a failure picture is not documentation
+    const failure = join(tmpdir(), `ks-e2e-failure-${RUN}.png`);
+    await page.screenshot({ path: failure });
+    log({ failureScreenshot: failure });
   } catch {}
 } finally {
   if (consoleErrors.length) log({ pageErrors: consoleErrors });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initialValues, inputErrorsFromBody, isVisible, readValidation, toFormData } from "./inputs";
+import { initialValues, inputErrorsFromBody, isVisible, readValidation, relevantErrors, toFormData } from "./inputs";
 
 const inputs: any[] = [
   { id: "name", type: "STRING", defaults: "world" },
@@ -20,7 +20,8 @@ describe("inputs", () => {
     const v = initialValues(inputs);
     expect(isVisible(inputs[5], v)).toBe(false);
     expect(isVisible(inputs[5], { ...v, env: "dev" })).toBe(true);
-    expect(isVisible(inputs[5], v, { region: true })).toBe(true);
+    expect(isVisible(inputs[5], v, { region: true })).toBe(false);
+    expect(isVisible(inputs[5], { ...v, env: "dev" }, { region: false })).toBe(false);
   });
   it("builds the multipart body: one part per input, files as file parts", () => {
     const v = { ...initialValues(inputs), env: "prod", region: "eu", doc: new File(["hello"], "a.txt") };
@@ -43,5 +44,14 @@ describe("422 bodies", () => {
   it("per-input errors", () => {
     const body = { message: "Invalid entity: Invalid input for `code`, it must match the pattern", _embedded: { errors: [{ message: "Invalid input for `code`, it must match the pattern" }] } };
     expect(inputErrorsFromBody(body)).toEqual({ code: ["Invalid input for `code`, it must match the pattern"] });
+  });
+});
+
+describe("validate answer", () => {
+  it("files are not seen by validate: their missing-input error is dropped once chosen", () => {
+    const ins: any[] = [{ id: "doc", type: "FILE" }, { id: "n", type: "INT" }];
+    const errs = { doc: ["missing required input"], n: ["bad"] };
+    expect(relevantErrors(ins, { doc: new File(["x"], "a"), n: "x" }, errs)).toEqual({ n: ["bad"] });
+    expect(relevantErrors(ins, { doc: null, n: "x" }, errs)).toEqual(errs);
   });
 });

@@ -31,11 +31,22 @@ export function hasValue(v: any): boolean {
   return true;
 }
 
-/** Visible when the server said enabled, or (before any answer) when every dependsOn input has a value. */
+/** Visible when every dependsOn input has a value and the server (validate answer) didn't disable it. */
 export function isVisible(input: FlowInput, values: Values, enabled?: Record<string, boolean>): boolean {
-  if (enabled && input.id in enabled) return enabled[input.id];
+  if (enabled && enabled[input.id] === false) return false;
   const deps = input.dependsOn?.inputs ?? [];
   return deps.every((d) => hasValue(values[d]));
+}
+
+/** Errors of the validate answer worth showing: the server can't see files before the submit. */
+export function relevantErrors(inputs: FlowInput[] | null | undefined, values: Values, errors: Record<string, string[]>) {
+  const out: Record<string, string[]> = {};
+  for (const [id, list] of Object.entries(errors)) {
+    const input = (inputs ?? []).find((i) => i.id === id);
+    if (input && normType(input.type) === "FILE" && values[id] instanceof Blob) continue;
+    out[id] = list;
+  }
+  return out;
 }
 
 export function toFormData(inputs: FlowInput[] | null | undefined, values: Values, enabled?: Record<string, boolean>): FormData {
