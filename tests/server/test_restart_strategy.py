@@ -12,13 +12,11 @@ from kestra_stream.server import LivenessTracker, ServerSettings, ServiceInstanc
 from kestra_stream.server.instances import SERVICE_INSTANCES
 from kestra_stream.server.settings import WorkerTaskRestartStrategy
 
-START = time.time() + 10
 
-
-def tracker(strategy: str) -> LivenessTracker:
+def tracker(strategy: str, start: float) -> LivenessTracker:
     queue = MemoryQueue(options=MemoryQueueOptions(partitions=1))
     worker = ServiceInstance(
-        id="w1", roles=(ServiceRole.WORKER,), state=ServiceState.RUNNING, last_seen=START
+        id="w1", roles=(ServiceRole.WORKER,), state=ServiceState.RUNNING, last_seen=start
     )
     queue.producer().produce(SERVICE_INSTANCES, key=b"w1", value=worker.to_json())
     found = LivenessTracker(queue=queue, timeout=45, initial_delay=0, strategy=strategy, grace_period=300)
@@ -31,9 +29,12 @@ def tracker(strategy: str) -> LivenessTracker:
     [("IMMEDIATELY", True, True), ("AFTER_TERMINATION_GRACE_PERIOD", False, True), ("NEVER", False, False)],
 )
 def test_strategies(strategy: str, dead_at_50s: bool, dead_at_400s: bool) -> None:
-    liveness = tracker(strategy)
-    assert (liveness.dead_workers(now=START + 50) == ["w1"]) is dead_at_50s
-    assert (liveness.dead_workers(now=START + 400) == ["w1"]) is dead_at_400s
+    # Relative to the tracker's creation (its initial delay starts then), not to the module's import:
+    # in a long session the import may be minutes earlier.
+    start = time.time() + 10
+    liveness = tracker(strategy, start)
+    assert (liveness.dead_workers(now=start + 50) == ["w1"]) is dead_at_50s
+    assert (liveness.dead_workers(now=start + 400) == ["w1"]) is dead_at_400s
 
 
 def test_setting_defaults_to_after_termination_grace_period() -> None:
