@@ -27,6 +27,10 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(key="kestra.url", description="public base URL, used in execution links"),
     ConfigKey(key="kestra.server-type", description="role of the process, set by `server <role>`"),
     ConfigKey(key="kestra.plugins.defaults", description="global plugin defaults [{type, forced, values}]"),
+    ConfigKey(
+        key="kestra.plugins.configurations",
+        description="per plugin type [{type, values}], e.g. Schedule recoverMissedSchedules (ALL)",
+    ),
     ConfigKey(key="kestra.encryption.secret-key", description="base64 key for SECRET inputs and outputs"),
     ConfigKey(key="kestra.tasks.tmp-dir.path", description="working directories of tasks"),
     ConfigKey(key="kestra.regex.timeout", description="longest run of a user regex (PT10S)"),

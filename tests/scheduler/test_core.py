@@ -468,3 +468,13 @@ def test_record_round_trips_through_json() -> None:
     again = TriggerRecord.from_json(step.record.to_json())
     assert again.next_execution_date is not None
     assert again.next_execution_date.astimezone(UTC) == datetime(2024, 2, 1, 23, tzinfo=UTC)
+
+
+def test_global_recover_default_from_plugin_configurations() -> None:
+    from kestra_stream.scheduler.core.types import recover_default_from
+
+    configurations = [
+        {"type": "io.kestra.plugin.core.trigger.Schedule", "values": {"recoverMissedSchedules": "NONE"}}
+    ]
+    assert recover_default_from(configurations) is RecoverMissedSchedules.NONE
+    assert recover_default_from(None) is RecoverMissedSchedules.ALL

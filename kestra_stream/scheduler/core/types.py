@@ -38,3 +38,16 @@ class Step:
     @classmethod
     def unchanged(cls, record: TriggerRecord) -> Step:
         return cls(record=record)
+
+
+SCHEDULE_TYPES = ("io.kestra.plugin.core.trigger.Schedule", "io.kestra.core.models.triggers.types.Schedule")
+
+
+def recover_default_from(configurations: object) -> RecoverMissedSchedules:
+    """``kestra.plugins.configurations``: ``[{type: ...Schedule, values: {recoverMissedSchedules: X}}]``."""
+    for entry in configurations if isinstance(configurations, list) else ():
+        if isinstance(entry, dict) and entry.get("type") in SCHEDULE_TYPES:
+            value = (entry.get("values") or {}).get("recoverMissedSchedules")
+            if value:
+                return RecoverMissedSchedules(str(value).upper())
+    return RecoverMissedSchedules.ALL
