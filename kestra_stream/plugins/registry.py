@@ -33,6 +33,7 @@ _BUILTIN_MODULES = (
     "kestra_stream.plugins.conditions",
     "kestra_stream.plugins.core",
     "kestra_stream.plugins.scripts",
+    "kestra_stream.plugins.kafka",
 )
 
 
