@@ -14,8 +14,6 @@ from kestra_stream.indexes.cli import indexes
 from kestra_stream.plugins.kafka.cli import events_group
 from kestra_stream.topics.cli import topics
 
-_PLANNED_ROLES = ("scheduler",)
-
 
 def _load(config_path: Path | None) -> Config:
     try:
@@ -35,19 +33,6 @@ def main() -> None:
 @main.group()
 def server() -> None:
     """Run the server, all in one process or one role at a time."""
-
-
-def _server_command(role: str) -> click.Command:
-    @click.command(name=role, help=f"Run the {role} role.")
-    @click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
-    @click.option("--port", type=int, default=8080, show_default=True, help="HTTP port of the webserver.")
-    def command(config_path: Path | None, port: int) -> None:
-        _load(config_path)
-        raise click.ClickException(
-            f"`server {role}` needs the engine, which is not built yet; use `server local` for now"
-        )
-
-    return command
 
 
 @server.command()
@@ -90,10 +75,17 @@ def _config_with(config_path: Path | None, server_type: str) -> Config:
 )
 @click.option("--port", type=int, default=8080, show_default=True, help="HTTP port of the webserver.")
 @click.option("--no-indexer", is_flag=True, help="Do not run the indexer in this process.")
+@click.option("--no-scheduler", is_flag=True, help="Do not run the scheduler in this process.")
 def standalone(
-    config_path: Path | None, flow_path: Path | None, worker_thread: int, port: int, no_indexer: bool
+    config_path: Path | None,
+    flow_path: Path | None,
+    worker_thread: int,
+    port: int,
+    no_indexer: bool,
+    no_scheduler: bool,
 ) -> None:
-    """Executor, worker, indexer and webserver in one process, on the configured queue (kestra.queue.type)."""
+    """Executor, worker, scheduler, indexer and webserver in one process, on the configured queue
+    (kestra.queue.type)."""
     from kestra_stream.webserver.process import run_server_with_web
 
     run_server_with_web(
@@ -104,6 +96,7 @@ def standalone(
         worker_threads=max(worker_thread, 0),
         flows_path=flow_path,
         indexer=not no_indexer,
+        scheduler=not no_scheduler,
     )
 
 
@@ -131,6 +124,13 @@ def worker(config_path: Path | None, threads: int, worker_group: str | None) -> 
 
 @server.command()
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
+def scheduler(config_path: Path | None) -> None:
+    """The scheduler: owns the trigger state of its partitions; schedules, polling and realtime triggers."""
+    _run_roles(_config_with(config_path, "SCHEDULER"), executor=False, worker=False, scheduler=True)
+
+
+@server.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="YAML configuration file.")
 def indexer(config_path: Path | None) -> None:
     """The indexer: projects the topics into Elasticsearch (kestra.repository.type)."""
     _run_roles(_config_with(config_path, "INDEXER"), executor=False, worker=False, indexer=True)
@@ -147,9 +147,6 @@ def webserver(config_path: Path | None, port: int) -> None:
     configure_logging()
     run_webserver(_config_with(config_path, "WEBSERVER"), port=port)
 
-
-for _role in _PLANNED_ROLES:
-    server.add_command(_server_command(_role))
 
 main.add_command(topics)
 main.add_command(indexes)

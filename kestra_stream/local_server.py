@@ -45,6 +45,6 @@ def run_local(*, config: Config, port: int, flows_path: Path | None = None) -> N
         flows_path = EXAMPLE_FLOWS
     from kestra_stream.webserver.process import run_webserver
 
-    engine = Server(config=config, plan=ServerPlan(flows_path=flows_path, indexer=True))
+    engine = Server(config=config, plan=ServerPlan(flows_path=flows_path, indexer=True, scheduler=True))
     engine.start()
     run_webserver(config, port=port, engine=engine)

@@ -31,6 +31,7 @@ class ServiceRole(StrEnum):
     WORKER = "WORKER"
     WEBSERVER = "WEBSERVER"
     INDEXER = "INDEXER"
+    SCHEDULER = "SCHEDULER"
 
 
 class ServiceState(StrEnum):

@@ -31,6 +31,7 @@ from kestra_stream.indexer import Indexer, IndexerOptions
 from kestra_stream.kv import StorageKVStore
 from kestra_stream.queue import KafkaQueue, MemoryQueue, Queue, queue_from_config
 from kestra_stream.repository import ElasticsearchRepository, MemoryRepository
+from kestra_stream.scheduler.service import Scheduler
 from kestra_stream.server.instances import (
     Heartbeater,
     InstanceIdentity,
@@ -61,6 +62,8 @@ class ServerPlan:
     indexer: bool = False
     """Run the indexer into the repository (``kestra.repository.type``; memory by default on the
     memory queue, else Elasticsearch), exposed as :attr:`Server.repository`."""
+    scheduler: bool = False
+    """Run the scheduler (``server scheduler``, embedded in ``standalone`` and ``local``)."""
 
     @property
     def roles(self) -> tuple[ServiceRole, ...]:
@@ -72,6 +75,7 @@ class ServerPlan:
                 (ServiceRole.EXECUTOR, self.executor),
                 (ServiceRole.WORKER, self.worker),
                 (ServiceRole.INDEXER, self.indexer),
+                (ServiceRole.SCHEDULER, self.scheduler),
             )
             if on
         )
@@ -110,6 +114,8 @@ class Server:
         self._repository: MemoryRepository | ElasticsearchRepository | None = None
         self._indexer: Indexer | None = None
         self._worker: Worker | None = None
+        self._scheduler: Scheduler | None = None
+        self._scheduler_identity: InstanceIdentity | None = None
         self._flows: FlowCache | None = None
         self._tracker: LivenessTracker | None = None
         self._management: ManagementServer | None = None
@@ -132,6 +138,10 @@ class Server:
     @property
     def worker(self) -> Worker | None:
         return self._worker
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        return self._scheduler
 
     @property
     def flows(self) -> FlowCache | None:
@@ -178,6 +188,8 @@ class Server:
             self._start_worker()
         if self._plan.indexer:
             self._start_indexer()
+        if self._plan.scheduler:
+            self._start_scheduler()
         if self._plan.management:
             self._management = ManagementServer(port=self._settings.management_port, health=self.health)
             self._management.start()
@@ -308,6 +320,30 @@ class Server:
                 log.exception("server.services_failed")
                 self._stop.wait(1.0)
 
+    def _start_scheduler(self) -> None:
+        """Its ``transactional.id`` derives from a stable identity (``<host>-scheduler-<n>``), so a
+        restarted scheduler fences its dead predecessor's open transaction at once."""
+        from kestra_stream.scheduler.core import SchedulerSettings
+        from kestra_stream.scheduler.core.types import recover_default_from
+        from kestra_stream.scheduler.service import SchedulerOptions
+
+        self._scheduler_identity = InstanceIdentity.claim(
+            role="scheduler", configured=self._settings.instance_id
+        )
+        name = self._scheduler_identity.name
+        instance_id = self._queue.group_id(name) if isinstance(self._queue, KafkaQueue) else name
+        settings = SchedulerSettings(
+            recover_missed_schedules=recover_default_from(self._config.get("kestra.plugins.configurations"))
+        )
+        self._scheduler = Scheduler(
+            queue=self._queue,
+            options=SchedulerOptions(instance_id=instance_id, settings=settings),
+            storage=self._storage(),
+            defaults=global_plugin_defaults(self._config),
+        )
+        log.info("server.scheduler_identity", identity=name)
+        self._spawn("scheduler", self._scheduler.run, self._stop)
+
     def _start_worker(self) -> None:
         storage = self._storage()
         self._worker = Worker(
@@ -352,8 +388,9 @@ class Server:
             self._processor.close()
         for keyed in self._keyed:
             keyed.close()
-        if self._identity is not None:
-            self._identity.release()
+        for identity in (self._identity, self._scheduler_identity):
+            if identity is not None:
+                identity.release()
         for closable in (self._flows, self._tracker):
             if closable is not None:
                 closable.close()

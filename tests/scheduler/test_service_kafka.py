@@ -1,11 +1,13 @@
-"""The issue's done-criterion on the real broker: two scheduler processes, an every-second schedule,
-one SIGKILLed mid-way; exactly one execution per second, no duplicate, the gap bounded by failover."""
+"""The issue's done-criterion on the real broker: two ``kestra-stream server scheduler`` processes, an
+every-second schedule, one SIGKILLed mid-way; exactly one execution per second, no duplicate, the gap
+bounded by failover."""
 
 from __future__ import annotations
 
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +19,7 @@ import pytest
 
 from kestra_stream.executor.messages import NewExecution, execution_message_from_json
 from kestra_stream.queue import KafkaQueue, KafkaQueueOptions, TopicRef
-from tests.queue.queue_backends import create_topics, delete_topics, kafka_config
+from tests.queue.queue_backends import PARTITIONS, create_topics, delete_topics, kafka_config
 from tests.scheduler.shell import publish
 
 pytestmark = pytest.mark.kafka
@@ -46,15 +48,55 @@ triggers:
 """
 
 
-def _start(bootstrap: str, prefix: str, name: str, log: Path) -> subprocess.Popen[bytes]:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def scheduler_config(path: Path, bootstrap: str, prefix: str) -> Path:
+    """A ``--config`` file for ``server scheduler`` on the test's topics (own management port)."""
+    path.write_text(
+        f"""
+kestra:
+  queue:
+    type: kafka
+  kafka:
+    client:
+      properties:
+        bootstrap.servers: "{bootstrap}"
+    defaults:
+      topic-prefix: "{prefix}"
+      consumer-prefix: "{prefix}"
+      topic:
+        partitions: {PARTITIONS}
+  storage:
+    local:
+      base-path: "{path.parent / "storage"}"
+endpoints:
+  all:
+    port: {_free_port()}
+"""
+    )
+    return path
+
+
+def start_server(config: Path, log: Path, *role: str) -> subprocess.Popen[bytes]:
+    """``kestra-stream server <role...> --config <config>`` in its own session (killable alone)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KESTRA_") or k.startswith("KESTRA_TEST_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.scheduler.scheduler_process", bootstrap, prefix, name],
+        [sys.executable, "-m", "kestra_stream", "server", *role, "--config", str(config)],
         cwd=REPO,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=env,
     )
+
+
+def _start(bootstrap: str, prefix: str, name: str, log: Path) -> subprocess.Popen[bytes]:
+    config = scheduler_config(log.with_suffix(".yml"), bootstrap, prefix)
+    return start_server(config, log, "scheduler")
 
 
 def _read_all(queue: KafkaQueue) -> list[tuple[NewExecution, float]]:
