@@ -201,8 +201,15 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         "Unauthorized" if credentials.initialized else "Basic authentication is not configured: run the setup"
     )
     response = error_response(request, 401, message)
-    response.headers["WWW-Authenticate"] = f'Basic realm="{web_services.settings.realm}"'
+    if not is_xhr(request):
+        response.headers["WWW-Authenticate"] = f'Basic realm="{web_services.settings.realm}"'
     return response
+
+
+def is_xhr(request: web.Request) -> bool:
+    """A script's call (``X-Requested-With: XMLHttpRequest``, sent by the UI): its 401 carries no
+    ``WWW-Authenticate``, so the browser shows no credentials dialog of its own; the page handles it."""
+    return request.headers.get("X-Requested-With", "").lower() == "xmlhttprequest"
 
 
 async def setup_basic_auth(request: web.Request) -> web.Response:

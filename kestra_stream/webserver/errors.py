@@ -111,9 +111,25 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         reason = http.text if http.text and not http.text.startswith(f"{http.status}:") else http.reason
         return error_response(request, http.status, reason or "error")
+    except ConnectionResetError as error:
+        if client_gone(request):
+            # the client closed the connection (an SSE follow closed by the browser): a normal end,
+            # which aiohttp drops quietly once it reaches it
+            log.debug("api.client_disconnected", path=request.path, method=request.method)
+            raise
+        return _failure(request, error)
     except Exception as error:  # every other failure becomes Kestra's JSON error, never a stack page
-        mapped = _mapped(request, error)
-        if mapped is not None:
-            return mapped
-        log.exception("api.internal_error", path=request.path, method=request.method)
-        return error_response(request, 500, f"Internal server error: {type(error).__name__}: {error}")
+        return _failure(request, error)
+
+
+def client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def _failure(request: web.Request, error: Exception) -> web.Response:
+    mapped = _mapped(request, error)
+    if mapped is not None:
+        return mapped
+    log.exception("api.internal_error", path=request.path, method=request.method)
+    return error_response(request, 500, f"Internal server error: {type(error).__name__}: {error}")
