@@ -38,6 +38,8 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey(key="kestra.server.basic-auth.password", description="API and UI password"),
     ConfigKey(key="kestra.server.basic-auth.open-urls", description="paths served without credentials"),
     ConfigKey(key="kestra.server.basic-auth.realm", description="realm of the WWW-Authenticate header"),
+    ConfigKey(key="kestra.server.preview.initial-rows", description="rows of a file preview (100)"),
+    ConfigKey(key="kestra.server.preview.max-rows", description="largest `maxRows` of a preview (5000)"),
     ConfigKey(key="kestra.webserver.ui-path", description="directory of a built UI served under /ui/"),
     ConfigKey(key="kestra.environment.name", description="environment name shown by the UI"),
     ConfigKey(key="kestra.environment.color", description="environment color shown by the UI"),

@@ -39,7 +39,7 @@ async def configs(request: web.Request) -> web.Response:
             "isTemplateEnabled": False,
             "environment": settings.environment or None,
             "url": settings.url,
-            "preview": {"initial": 100, "max": 5000},
+            "preview": {"initial": settings.preview_initial_rows, "max": settings.preview_max_rows},
             "systemNamespace": settings.system_namespace,
             "hiddenLabelsPrefixes": [],
             "isAiEnabled": False,

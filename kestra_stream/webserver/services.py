@@ -35,6 +35,13 @@ def _as_list(value: Any) -> list[str]:
     return [str(item) for item in value]
 
 
+def _as_int(value: Any, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
 @dataclass(frozen=True, kw_only=True)
 class WebSettings:
     url: str = "http://localhost:8080/"
@@ -48,6 +55,8 @@ class WebSettings:
     ui_path: str | None = None
     version: str = __version__
     environment: dict[str, str] = field(default_factory=dict)
+    preview_initial_rows: int = 100
+    preview_max_rows: int = 5000
 
     @classmethod
     def from_config(cls, config: Config) -> WebSettings:
@@ -69,6 +78,8 @@ class WebSettings:
             system_namespace=str(config.get("kestra.system-flows.namespace") or "system"),
             ui_path=config.get("kestra.webserver.ui-path"),
             environment=environment,
+            preview_initial_rows=_as_int(config.get("kestra.server.preview.initial-rows"), 100),
+            preview_max_rows=_as_int(config.get("kestra.server.preview.max-rows"), 5000),
         )
 
 
