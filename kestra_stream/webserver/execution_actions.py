@@ -19,7 +19,7 @@ from kestra_stream.executor.messages import (
     ResumeExecution,
     Unqueue,
 )
-from kestra_stream.inputs import resolve_inputs
+from kestra_stream.inputs import Input, resolve_inputs
 from kestra_stream.models.execution import Execution
 from kestra_stream.models.labels import Label
 from kestra_stream.models.state import StateType
@@ -31,15 +31,19 @@ from kestra_stream.webserver.executions import (
     delete_terminated,
     existing_execution,
     find_execution,
+    form_values,
     with_url,
 )
 from kestra_stream.webserver.http import TENANT, json_body, json_response, query_bool, query_int, services
+from kestra_stream.webserver.input_forms import VALIDATION_SCHEMA as VALIDATION
+from kestra_stream.webserver.input_forms import input_states, validation_response
 from kestra_stream.webserver.routing import ARRAY, OBJECT, multipart_body, q, route
 from kestra_stream.webserver.routing import json_body as json_doc
 from kestra_stream.webserver.services import WebServices
 
 BULK = {"type": "object", "properties": {"count": {"type": "integer"}}}
 IDS = {"type": "array", "items": {"type": "string"}}
+LABEL = {"type": "object", "properties": {"key": {"type": "string"}, "value": {"type": "string"}}}
 
 
 async def send_command(svc: WebServices, message: ExecutionMessage) -> None:
@@ -169,8 +173,51 @@ async def _validated_resume_inputs(
     for run in paused:
         on_resume = getattr(tasks.get(run.task_id), "on_resume", None)
         if isinstance(on_resume, list) and on_resume:
-            resolve_inputs(on_resume, provided)
+            resolve_inputs(
+                on_resume,
+                provided,
+                render=lambda value, variables: svc.engine.render_typed(value, variables),
+                variables=_resume_variables(execution),
+            )
     return provided
+
+
+def _resume_variables(execution: Execution) -> dict[str, Any]:
+    return {
+        "flow": {"id": execution.flow_id, "namespace": execution.namespace},
+        "execution": {"id": execution.id},
+    }
+
+
+def _on_resume_inputs(svc: WebServices, execution: Execution) -> list[Input]:
+    """The ``onResume`` inputs of the execution's paused Pause task (the first one that has some)."""
+    stored = svc.flows.get(execution.namespace, execution.flow_id, allow_deleted=True)
+    flow = svc.flows.parsed(stored) if stored is not None else None
+    if flow is None:
+        return []
+    from kestra_stream.flows import all_tasks
+
+    tasks = {located.plugin.id: located.plugin for located in all_tasks(flow)}
+    for run in execution.task_runs():
+        if run.state.current is StateType.PAUSED:
+            on_resume = getattr(tasks.get(run.task_id), "on_resume", None)
+            if isinstance(on_resume, list) and on_resume:
+                return on_resume
+    return []
+
+
+async def resume_validate(request: web.Request) -> web.Response:
+    """Kestra's ``validateResumeExecutionInputs``: the Pause task's ``onResume`` inputs checked as the
+    run form's are (``input_forms.py``); the execution is not resumed. 409 when it is not paused."""
+    svc = services(request)
+    execution = _checked(await existing_execution(request), cannot_resume)
+    states = input_states(
+        _on_resume_inputs(svc, execution),
+        form_values(await inputs.read_form(request)),
+        render=lambda value, variables: svc.engine.render_typed(value, variables),
+        variables=_resume_variables(execution),
+    )
+    return json_response(validation_response(execution.flow_id, execution.namespace, states))
 
 
 async def resume(request: web.Request) -> web.Response:
@@ -234,10 +281,14 @@ async def change_status(request: web.Request) -> web.Response:
     return json_response(updated.to_json_dict())
 
 
-def _labels_from(body: Any) -> list[Label]:
+def _parse_labels(body: Any) -> list[Label]:
     if not isinstance(body, list) or not all(isinstance(item, dict) and item.get("key") for item in body):
         raise invalid("expected a list of {key, value}")
-    labels = [Label(key=str(item["key"]), value=str(item.get("value") or "")) for item in body]
+    return [Label(key=str(item["key"]), value=str(item.get("value") or "")) for item in body]
+
+
+def _labels_from(body: Any) -> list[Label]:
+    labels = _parse_labels(body)
     system = [label.key for label in labels if label.key.startswith("system.")]
     if system:
         raise invalid(f"System labels cannot be set: {', '.join(system)}")
@@ -343,6 +394,106 @@ def bulk_by_query(name: str) -> Callable[[web.Request], Awaitable[web.Response]]
     return handler
 
 
+# -- bulk replay and labels (Kestra: by-query = the matching ids, then by-ids) ---------------------------
+
+
+async def _collect(
+    svc: WebServices, ids: list[str], check: Callable[[Execution], str | None]
+) -> tuple[list[Execution], list[dict[str, Any]]]:
+    found: list[Execution] = []
+    invalids: list[dict[str, Any]] = []
+    for execution_id in ids:
+        execution = await find_execution(svc, execution_id)
+        reason = "execution not found" if execution is None else check(execution)
+        if reason is not None or execution is None:
+            invalids.append({"key": "execution", "message": reason, "value": execution_id})
+        else:
+            found.append(execution)
+    return found, invalids
+
+
+def _invalid_bulk(action: str, invalids: list[dict[str, Any]]) -> web.Response:
+    return json_response({"message": f"invalid bulk {action}", "invalids": invalids}, status=400)
+
+
+async def _query_ids(svc: WebServices, request: web.Request) -> list[str]:
+    return [execution.id async for execution in _by_query(svc, request)]
+
+
+def _ids_from(body: Any) -> list[str]:
+    if not isinstance(body, list):
+        raise invalid("expected a list of execution ids")
+    return [str(item) for item in body]
+
+
+async def _replay_ids(request: web.Request, ids: list[str]) -> web.Response:
+    svc = services(request)
+    latest = query_bool(request, "latestRevision", False)
+    found, invalids = await _collect(svc, ids, lambda _: None)
+    if invalids:
+        return _invalid_bulk("replay", invalids)
+    for execution in found:
+        revision = None
+        if latest:
+            stored = svc.flows.get(execution.namespace, execution.flow_id)
+            revision = stored.revision if stored is not None else None
+        await inputs.submit(svc, replayed(execution, None, revision))
+    return json_response({"count": len(found)})
+
+
+async def replay_by_ids(request: web.Request) -> web.Response:
+    return await _replay_ids(request, _ids_from(await json_body(request)))
+
+
+async def replay_by_query(request: web.Request) -> web.Response:
+    return await _replay_ids(request, await _query_ids(services(request), request))
+
+
+def _not_terminated(execution: Execution) -> str | None:
+    return None if execution.state.current.is_terminated() else "execution is not terminated"
+
+
+def merged_labels(execution: Execution, added: list[Label]) -> tuple[Label, ...]:
+    """Kestra's bulk label edit: the execution's labels then the new ones (same key: the new value);
+    a system label that the execution does not already carry is refused."""
+    existing = list(execution.labels or ())
+    system = [label for label in existing if label.key.startswith("system.")]
+    for label in added:
+        if label.key.startswith("system.") and label not in system:
+            raise invalid(
+                f"System labels can only be set by Kestra itself, offending label: {label.key}={label.value}"
+            )
+    merged = {label.key: label.value for label in (*existing, *added)}
+    return tuple(Label(key=key, value=value) for key, value in merged.items() if key or value)
+
+
+async def _label_ids(request: web.Request, ids: list[str], labels: list[Label]) -> web.Response:
+    svc = services(request)
+    found, invalids = await _collect(svc, ids, _not_terminated)
+    if invalids:
+        return _invalid_bulk("set labels", invalids)
+    updated = [
+        execution.model_copy(update={"labels": merged_labels(execution, labels)}) for execution in found
+    ]
+    for execution in updated:
+        await _save_terminated(svc, execution)
+    return json_response({"count": len(updated)})
+
+
+async def labels_by_ids(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise invalid("expected {executionsId, executionLabels}")
+    return await _label_ids(
+        request, _ids_from(body.get("executionsId") or []), _parse_labels(body.get("executionLabels") or [])
+    )
+
+
+async def labels_by_query(request: web.Request) -> web.Response:
+    labels = _parse_labels(await json_body(request))
+    return await _label_ids(request, await _query_ids(services(request), request), labels)
+
+
 ONE = "/executions/{executionId}"
 FILTERS = (
     q("filters", description="filters[field][OP]=value"),
@@ -393,6 +544,56 @@ ROUTES = [
         "resume", "POST", "/executions/resume/by-ids", "/executions/resume/by-query", "Resume executions"
     ),
     route(
+        "POST",
+        "/executions/replay/by-ids",
+        replay_by_ids,
+        "Replay executions by ids (new executions)",
+        "Executions",
+        params=(q("latestRevision", "boolean"),),
+        body=json_doc(IDS),
+        response=BULK,
+        statuses=(200, 400, 422),
+    ),
+    route(
+        "POST",
+        "/executions/replay/by-query",
+        replay_by_query,
+        "Replay executions by query (new executions)",
+        "Executions",
+        params=(*FILTERS, q("latestRevision", "boolean")),
+        response=BULK,
+        statuses=(200, 400, 422),
+    ),
+    route(
+        "POST",
+        "/executions/labels/by-ids",
+        labels_by_ids,
+        "Add labels to terminated executions by ids",
+        "Executions",
+        body=json_doc(
+            {
+                "type": "object",
+                "properties": {
+                    "executionsId": IDS,
+                    "executionLabels": {"type": "array", "items": LABEL},
+                },
+            }
+        ),
+        response=BULK,
+        statuses=(200, 400, 422),
+    ),
+    route(
+        "POST",
+        "/executions/labels/by-query",
+        labels_by_query,
+        "Add labels to terminated executions by query",
+        "Executions",
+        params=FILTERS,
+        body=json_doc({"type": "array", "items": LABEL}),
+        response=BULK,
+        statuses=(200, 400, 422),
+    ),
+    route(
         "DELETE",
         ONE + "/kill",
         kill,
@@ -430,6 +631,16 @@ ROUTES = [
         "Executions",
         body=multipart_body(),
         statuses=(204, 404, 409, 422),
+    ),
+    route(
+        "POST",
+        ONE + "/resume/validate",
+        resume_validate,
+        "Validate the inputs of a resume (nothing is resumed)",
+        "Executions",
+        body=multipart_body(),
+        response=VALIDATION,
+        statuses=(200, 404, 409),
     ),
     route(
         "POST",

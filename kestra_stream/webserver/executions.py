@@ -11,11 +11,11 @@ from typing import Any
 from aiohttp import web
 
 from kestra_stream.flows import Flow
-from kestra_stream.inputs import InputValidationError, resolve_inputs
 from kestra_stream.models.execution import Execution
 from kestra_stream.repository import Resource, parse_search
 from kestra_stream.storage import execution_prefix, is_storage_uri, storage_path
 from kestra_stream.webserver import execution_inputs as inputs
+from kestra_stream.webserver import file_preview
 from kestra_stream.webserver.errors import conflict, invalid, not_found
 from kestra_stream.webserver.followers import subscribed
 from kestra_stream.webserver.graph import flow_graph
@@ -27,6 +27,12 @@ from kestra_stream.webserver.http import (
     query_int,
     required_query,
     services,
+)
+from kestra_stream.webserver.input_forms import (
+    VALIDATION_SCHEMA,
+    UploadedName,
+    input_states,
+    validation_response,
 )
 from kestra_stream.webserver.routing import (
     OBJECT,
@@ -41,6 +47,16 @@ from kestra_stream.webserver.services import WebServices
 from kestra_stream.webserver.sse import open_stream, send_comment, send_event
 
 EXECUTION_SCHEMA = one(Execution)
+PREVIEW_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "extension": {"type": "string"},
+        "type": {"type": "string", "enum": ["TEXT", "LIST", "IMAGE", "MARKDOWN"]},
+        "content": {},
+        "maxLine": {"type": "integer"},
+        "truncated": {"type": "boolean"},
+    },
+}
 
 
 async def find_execution(services: WebServices, execution_id: str) -> Execution | None:
@@ -119,42 +135,26 @@ async def create_execution(request: web.Request) -> web.Response:
 
 
 async def validate_inputs(request: web.Request) -> web.Response:
-    """The run form's check: every input with its resolved value or its errors; nothing is created."""
+    """The run form's check: every input with its state (``enabled`` from ``dependsOn``, dynamic
+    SELECT values, value or errors); nothing is created (``input_forms.py``)."""
     svc = services(request)
     namespace, flow_id = request.match_info["namespace"], request.match_info["id"]
     flow = await executable_flow(svc, namespace, flow_id, query_int(request, "revision"))
-    provided = {
-        key: value
-        for key, value in (await inputs.read_form(request)).items()
-        if not isinstance(value, inputs.UploadedFile)
-    }
-    problems: dict[str, list[str]] = {}
-    resolved: dict[str, Any] = {}
-    try:
-        resolved = resolve_inputs(
-            flow.inputs or [],
-            provided,
-            render=lambda value, variables: svc.engine.render_typed(value, variables),
-            variables={"flow": {"id": flow.id, "namespace": flow.namespace}},
-        )
-    except InputValidationError as error:
-        for problem in error.problems:
-            problems.setdefault(problem.input_id, []).append(problem.message)
-    return json_response(
-        {
-            "namespace": namespace,
-            "flowId": flow_id,
-            "inputs": [
-                {
-                    "input": item.model_dump(mode="json", by_alias=True, exclude_none=True),
-                    "value": resolved.get(item.id, provided.get(item.id)),
-                    "enabled": True,
-                    "errors": [{"message": message} for message in problems.get(item.id, [])],
-                }
-                for item in flow.inputs or []
-            ],
-        }
+    states = input_states(
+        flow.inputs or [],
+        form_values(await inputs.read_form(request)),
+        render=lambda value, variables: svc.engine.render_typed(value, variables),
+        variables={"flow": {"id": flow.id, "namespace": flow.namespace}},
     )
+    return json_response(validation_response(flow_id, namespace, states))
+
+
+def form_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A form's values for a validation: file parts stand for their names (nothing is stored)."""
+    return {
+        key: UploadedName(value.filename) if isinstance(value, inputs.UploadedFile) else value
+        for key, value in values.items()
+    }
 
 
 # -- reads ------------------------------------------------------------------------------------------------
@@ -275,6 +275,27 @@ async def file_metas(request: web.Request) -> web.Response:
     svc = services(request)
     uri = _execution_file(request, await existing_execution(request))
     return json_response({"size": await asyncio.to_thread(svc.storage.size, uri)})
+
+
+async def preview_file(request: web.Request) -> web.Response:
+    """Kestra's ``previewFileFromExecution``: the first rows of a file (``file_preview.py``);
+    ``maxRows`` defaults to ``kestra.server.preview.initial-rows``, capped at ``max-rows``."""
+    svc = services(request)
+    uri = _execution_file(request, await existing_execution(request))
+    settings = svc.settings
+    max_rows = query_int(request, "maxRows")
+    if max_rows is not None and max_rows < 1:
+        raise invalid(f"`maxRows` must be at least 1, got `{max_rows}`")
+    rows = settings.preview_initial_rows if max_rows is None else min(max_rows, settings.preview_max_rows)
+    encoding = file_preview.checked_encoding(request.query.get("encoding") or "UTF-8")
+
+    def read() -> dict[str, Any]:
+        with svc.storage.get(uri) as stream:
+            return file_preview.render(
+                stream, extension=file_preview.extension_of(uri), encoding=encoding, max_rows=rows
+            )
+
+    return json_response(await asyncio.to_thread(read))
 
 
 # -- flow of an execution ----------------------------------------------------------------------------------
@@ -421,6 +442,20 @@ ROUTES = [
     ),
     route(
         "GET",
+        ONE + "/file/preview",
+        preview_file,
+        "Preview the first rows of a file of an execution",
+        "Executions",
+        params=(
+            q("path", required=True),
+            q("maxRows", "integer", description="rows (default 100, at most 5000)"),
+            q("encoding", description="charset of text files (UTF-8)"),
+        ),
+        response=PREVIEW_SCHEMA,
+        statuses=(200, 400, 404, 422),
+    ),
+    route(
+        "GET",
         ONE + "/graph",
         execution_graph,
         "Graph of an execution's flow",
@@ -448,7 +483,7 @@ CREATE_ROUTES = [
         "Executions",
         params=(q("revision", "integer"),),
         body=multipart_body(),
-        response=OBJECT,
+        response=VALIDATION_SCHEMA,
         statuses=(200, 404, 409),
     ),
     route(
