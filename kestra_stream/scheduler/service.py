@@ -293,6 +293,10 @@ class Scheduler:
             if record.topic.key == TRIGGER_COMMANDS.key:
                 command = TriggerCommand.from_json(record.value)
                 if entry is None:
+                    # a command right after the flow was saved: the flows view may lag behind
+                    self._flows.catch_up(5.0)
+                    entry = self._flows.get(uid)
+                if entry is None:
                     log.warning("scheduler.command_for_unknown_trigger", uid=uid, command=command.command)
                     return
                 batch.apply(uid, apply_command(entry.flow, entry.trigger, batch.current(uid), command, now))

@@ -144,7 +144,7 @@ def memory_server(tmp_path: Path) -> Iterator[str]:
     queue = MemoryQueue(options=MemoryQueueOptions(partitions=4))
     engine = Server(
         config=config,
-        plan=ServerPlan(management=False, worker_threads=4),
+        plan=ServerPlan(management=False, worker_threads=4, scheduler=True),
         queue=queue,
         settings=ServerSettings(heartbeat_interval=0.5),
     )
