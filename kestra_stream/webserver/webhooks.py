@@ -1,11 +1,16 @@
 """``/executions/webhook/{namespace}/{flowId}/{key}``: start an execution from an HTTP call.
 
-The flow's ``io.kestra.plugin.core.trigger.Webhook`` trigger whose (rendered) ``key`` matches is the
-trigger; the body (JSON when it parses, else text), headers and query parameters become
-``trigger.body``, ``trigger.headers`` and ``trigger.parameters``. With ``wait: true`` the call waits
-for the end of the execution, and with ``returnOutputs: true`` answers the flow's outputs.
-Trigger ``conditions`` are not evaluated yet (the executor's condition code works on upstream
-executions, not on requests).
+The flow's ``io.kestra.plugin.core.trigger.Webhook`` trigger whose **rendered** ``key`` matches is the
+trigger (``{{ secret('WEBHOOK_KEY') }}`` works); the body (JSON when it parses, else text), headers and
+query parameters become ``trigger.body``, ``trigger.headers`` and ``trigger.parameters``.
+
+Answers (Kestra's ``ExecutionController.webhook``): 404 for an unknown namespace/flow, no matching key,
+a disabled flow, a trigger disabled in the flow or at runtime (its state in the repository); 204 when
+the trigger's ``conditions`` reject the request (evaluated with ``trigger.*`` of the request:
+``Expression``, ``Not``, ``Or`` and the date conditions); else 200 with the execution. With
+``wait: true`` the call waits for the end of the execution, and with ``returnOutputs: true`` answers
+the flow's outputs: JSON by default, the single output as text for another ``responseContentType``
+(e.g. ``text/plain``).
 """
 
 from __future__ import annotations
@@ -14,34 +19,49 @@ from collections import defaultdict
 from typing import Any
 
 import orjson
+import structlog
 from aiohttp import web
 
 from kestra_stream.flows import Flow, all_triggers
 from kestra_stream.models.execution import ExecutionTrigger
 from kestra_stream.plugins.triggers.webhook import Webhook
+from kestra_stream.scheduler.core.conditions import all_schedule_conditions_hold
 from kestra_stream.webserver import execution_inputs as inputs
 from kestra_stream.webserver.errors import not_found
 from kestra_stream.webserver.executions import execution_url
-from kestra_stream.webserver.http import json_response, services
+from kestra_stream.webserver.http import TENANT, json_response, services
 from kestra_stream.webserver.routing import OBJECT, q, route
 from kestra_stream.webserver.services import WebServices
+
+log = structlog.get_logger(__name__)
 
 WEBHOOK_TYPE = "io.kestra.plugin.core.trigger.Webhook"
 
 
 def _find_trigger(svc: WebServices, flow: Flow, key: str) -> Webhook | None:
+    """The webhook whose rendered key is ``key`` (disabled ones included: the caller answers 404)."""
     context = {"flow": {"id": flow.id, "namespace": flow.namespace}}
     for located in all_triggers(flow):
         trigger = located.plugin
-        if not isinstance(trigger, Webhook) or trigger.disabled:
+        if not isinstance(trigger, Webhook):
             continue
         try:
             rendered = svc.engine.render(trigger.key, context)
-        except Exception:
+        except Exception as error:
+            log.warning("webhook.key_not_rendered", flow_id=flow.id, trigger_id=trigger.id, error=str(error))
             continue
         if rendered == key:
             return trigger
     return None
+
+
+def _conditions_hold(svc: WebServices, flow: Flow, trigger: Webhook, context: dict[str, Any]) -> bool:
+    """All conditions (AND); one that fails to evaluate rejects the request (logged)."""
+    try:
+        return all_schedule_conditions_hold(trigger.conditions, svc.engine, context)
+    except Exception as error:
+        log.warning("webhook.condition_failed", flow_id=flow.id, trigger_id=trigger.id, error=str(error))
+        return False
 
 
 def _multi(items: Any) -> dict[str, list[str]]:
@@ -73,6 +93,11 @@ async def webhook(request: web.Request) -> web.Response:
     trigger = _find_trigger(svc, flow, key)
     if trigger is None:
         raise not_found("Webhook not found")
+    if trigger.disabled:
+        raise not_found(f"Webhook trigger '{trigger.id}' is disabled")
+    state = await svc.repository.triggers.find(namespace, flow_id, trigger.id, tenant=TENANT)
+    if state is not None and state.disabled:
+        raise not_found(f"Webhook trigger '{trigger.id}' is disabled")
     variables = {
         "body": await _body(request),
         "headers": _multi(request.headers.items()),
@@ -80,6 +105,8 @@ async def webhook(request: web.Request) -> web.Response:
     }
     execution_id = inputs.generate_id()
     context = {"flow": {"id": flow.id, "namespace": flow.namespace}, "trigger": variables}
+    if trigger.conditions and not _conditions_hold(svc, flow, trigger, context):
+        return web.Response(status=204)
     provided = svc.engine.render_typed(trigger.inputs or {}, context) if trigger.inputs else {}
     resolved = await inputs.resolve_flow_inputs(svc, flow, execution_id, provided)
     execution = inputs.new_execution(
@@ -94,9 +121,18 @@ async def webhook(request: web.Request) -> web.Response:
         return json_response(_response(svc, execution))
     final = await inputs.submit_and_wait(svc, execution, svc.settings.wait_timeout)
     if trigger.return_outputs:
-        body = orjson.dumps(final.outputs or {})
-        return web.Response(body=body, content_type=trigger.response_content_type.split(";")[0])
+        return _outputs_response(final.outputs or {}, trigger.response_content_type)
     return json_response(_response(svc, final))
+
+
+def _outputs_response(outputs: dict[str, Any], content_type: str) -> web.Response:
+    """JSON by default; another type (``text/plain``) answers the single output's value as text."""
+    media = content_type.split(";")[0].strip() or "application/json"
+    if media == "application/json" or media.endswith("+json") or len(outputs) != 1:
+        return web.Response(body=orjson.dumps(outputs), content_type=media)
+    (value,) = outputs.values()
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    return web.Response(text=text, content_type=media)
 
 
 def _response(svc: WebServices, execution: Any) -> dict[str, Any]:
@@ -125,7 +161,7 @@ ROUTES = [
         "Executions",
         params=(q("any", description="exposed as trigger.parameters"),),
         response=OBJECT,
-        statuses=(200, 404),
+        statuses=(200, 204, 404),
     )
     for method in ("GET", "POST", "PUT")
 ]
