@@ -2,5 +2,6 @@
 
 from kestra_stream.plugins.core.http.download import Download
 from kestra_stream.plugins.core.http.request import Request
+from kestra_stream.plugins.core.http.trigger import HttpTrigger
 
-__all__ = ["Download", "Request"]
+__all__ = ["Download", "HttpTrigger", "Request"]
