@@ -44,6 +44,7 @@ from kestra_stream.queue import (
     TransactionAbortedError,
     TransactionalConsumer,
     partition_for,
+    worker_jobs_topic,
 )
 from kestra_stream.scheduler.core import (
     SchedulerSettings,
@@ -77,6 +78,7 @@ log = structlog.get_logger(__name__)
 EXECUTIONS = TopicRef("executions")
 EXECUTION_STATES = TopicRef("execution-states")
 LOGS = TopicRef("logs")
+WORKER_JOBS = worker_jobs_topic(None)
 GROUP_ID = "scheduler"
 _ENDED_REMEMBERED = 100_000
 
@@ -88,7 +90,10 @@ class SchedulerOptions:
     """Triggers are evaluated at every multiple of this many seconds of the clock."""
     poll_timeout: float = 0.05
     evaluation_threads: int = 4
-    """Polling triggers evaluated in this process (until workers dispatch ``type: trigger`` jobs)."""
+    """Polling triggers evaluated in this process when :attr:`polling_on_workers` is off."""
+    polling_on_workers: bool = False
+    """Send polling evaluations (``WorkerTriggerJob``) to ``worker-jobs`` in the loop's transaction,
+    for the workers (the servers do); off: this process's own pool evaluates them (tests, no worker)."""
     executions_start: BroadcastStart = "beginning"
     """Where to start following ``execution-states`` (to see executions that ended while down)."""
     realtime_batch: int = 500
@@ -264,7 +269,7 @@ class Scheduler:
     def _process(
         self, consumer: TransactionalConsumer, records: Sequence[Record], now: datetime, *, tick: bool
     ) -> None:
-        batch = _Batch(self._records)
+        batch = _Batch(self._records, jobs_topic=WORKER_JOBS if self._options.polling_on_workers else None)
         for record in records:
             self._apply_record(batch, record, now)
         if tick:
@@ -382,16 +387,18 @@ class Scheduler:
 class _Batch:
     """Copy-on-write view of the records for one transaction, and what it produces."""
 
-    def __init__(self, records: dict[str, TriggerRecord]) -> None:
-        self._records = records
-        self.pending: dict[str, TriggerRecord | None] = {}
-        self.outputs: list[Outgoing] = []
-        self.jobs: list[WorkerTriggerJob] = []
-
     def current(self, uid: str) -> TriggerRecord | None:
         if uid in self.pending:
             return self.pending[uid]
         return self._records.get(uid)
+
+    def __init__(self, records: dict[str, TriggerRecord], *, jobs_topic: TopicRef | None = None) -> None:
+        self._records = records
+        self._jobs_topic = jobs_topic
+        self.pending: dict[str, TriggerRecord | None] = {}
+        self.outputs: list[Outgoing] = []
+        self.jobs: list[WorkerTriggerJob] = []
+        """Evaluations for this process's pool (none when they go to the workers)."""
 
     def apply(self, uid: str, step: Step) -> None:
         if step.changed:
@@ -402,7 +409,11 @@ class _Batch:
             self.outputs.append(Outgoing(EXECUTIONS, execution.id.encode(), value))
         for entry in step.logs:
             self.outputs.append(Outgoing(LOGS, None, entry.to_json()))
-        self.jobs.extend(step.jobs)
+        if self._jobs_topic is None:
+            self.jobs.extend(step.jobs)
+        else:  # committed with the record that holds the evaluation lock
+            for job in step.jobs:
+                self.outputs.append(Outgoing(self._jobs_topic, job.uid.encode(), job.to_json()))
 
     def delete(self, uid: str) -> None:
         self.pending[uid] = None

@@ -337,7 +337,8 @@ class Server:
         )
         self._scheduler = Scheduler(
             queue=self._queue,
-            options=SchedulerOptions(instance_id=instance_id, settings=settings),
+            # polling evaluations go to the workers (``worker-jobs``), as in Kestra
+            options=SchedulerOptions(instance_id=instance_id, settings=settings, polling_on_workers=True),
             storage=self._storage(),
             defaults=global_plugin_defaults(self._config),
         )

@@ -43,11 +43,24 @@ from kestra_stream.runtime import (
     TaskRunIdentity,
     run_task,
 )
+from kestra_stream.scheduler.messages import TRIGGER_RESULTS, WorkerTriggerJob
+from kestra_stream.scheduler.plugins import run_trigger_job
 from kestra_stream.storage import Storage
 from kestra_stream.worker import _metrics as metrics
 from kestra_stream.worker._sinks import QueueSink
+from kestra_stream.worker._working_directory import WorkingDirectoryRunner, is_working_directory
 
 log = structlog.get_logger(__name__)
+
+
+def _trigger_job(value: bytes | None) -> WorkerTriggerJob | None:
+    """A ``type: trigger`` job (polling trigger evaluation), else None."""
+    try:
+        job: WorkerTriggerJob = WorkerTriggerJob.from_json(value or b"")
+    except Exception:
+        return None
+    return job
+
 
 RESULTS = TopicRef("worker-task-results")
 KILLS = TopicRef("execution-kills")
@@ -237,6 +250,10 @@ class Worker:
         try:
             job: WorkerJob = WorkerJob.from_json(record.value or b"")
         except Exception as undecodable:
+            trigger_job = _trigger_job(record.value)
+            if trigger_job is not None:
+                self._run_trigger_job(record, trigger_job)
+                return
             log.error(
                 "worker.poison_job",
                 partition=record.partition,
@@ -270,6 +287,17 @@ class Worker:
     def _execute(
         self, job: WorkerJob, token: CancelToken
     ) -> tuple[StateType, dict[str, Any] | None, str | None]:
+        if is_working_directory(job):  # its children run here, in one directory
+            return WorkingDirectoryRunner(
+                storage=self._storage,
+                kv=self._kv,
+                renderer=self._renderer,
+                log_sink=self._sink,
+                metric_sink=self._sink,
+                worker_id=self._options.worker_id,
+                send=self._send,
+                tmp_dir=self._options.tmp_dir,
+            ).run(job, token)
         try:
             task = self._task(job)
         except Exception as invalid:
@@ -331,6 +359,25 @@ class Worker:
             outputs=outputs,
             error=error,
             date=datetime.now(UTC),
+        )
+
+    def _run_trigger_job(self, record: Record, job: WorkerTriggerJob) -> None:
+        """One polling trigger evaluation (``type: trigger``): the result goes to ``trigger-results``
+        (key: trigger uid) for the scheduler owning the trigger; the job is acknowledged once it is there."""
+        consumer = self._consumer
+        assert consumer is not None
+        result = run_trigger_job(
+            job, engine=self._renderer, storage=self._storage, worker_id=self._options.worker_id
+        )
+
+        def delivered(failure: Exception | None) -> None:
+            if failure is None:
+                consumer.ack(record)
+            else:
+                log.error("worker.trigger_result_not_delivered", uid=job.uid, error=str(failure))
+
+        self._producer.produce(
+            TRIGGER_RESULTS, key=job.uid.encode(), value=result.to_json(), on_delivery=delivered
         )
 
     def _send(self, result: WorkerTaskResult, on_delivery: Any = None) -> None:

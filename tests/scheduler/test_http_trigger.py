@@ -9,13 +9,17 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import orjson
 import pytest
 from aiohttp import web
 
+from kestra_stream.config import Config
 from kestra_stream.queue import MemoryQueue, MemoryQueueOptions
+from kestra_stream.scheduler.messages import TRIGGER_RESULTS, WorkerTriggerResult
 from kestra_stream.scheduler.service import Scheduler, SchedulerOptions
+from kestra_stream.server import Server, ServerPlan, ServerSettings
 from tests.scheduler.shell import ExecutionsReader, publish
 
 FLOW = """
@@ -131,3 +135,34 @@ def test_http_trigger_polls_one_evaluation_at_a_time(queue: MemoryQueue) -> None
     assert variables["uri"] == f"{site.base}/slow"
     assert slow.bodies[0] == b'{"from": "slow"}' and slow.headers[0] == "slow"
     assert failing.calls >= 2 and created.calls >= 2  # evaluated, but their condition never held
+
+
+def test_http_trigger_evaluated_by_the_worker(queue: MemoryQueue, tmp_path: Path) -> None:
+    """In a server, the scheduler sends the evaluations to ``worker-jobs``; the worker answers on
+    ``trigger-results`` (its id in the result), still one evaluation at a time."""
+    slow = Endpoint(delay=0.4)
+    site = Site({"slow": slow})
+    publish(queue, FLOW.format(flow_id="slow", base=site.base, path="slow", extra=""), flow_id="slow")
+    config = Config().with_overrides({"kestra.storage.local.base-path": str(tmp_path / "storage")})
+    server = Server(
+        config=config,
+        plan=ServerPlan(management=False, worker_threads=4, scheduler=True),
+        queue=queue,
+        settings=ServerSettings(heartbeat_interval=0.5),
+    )
+    server.start()
+    reader = ExecutionsReader(queue)
+    results = queue.broadcast_reader(topic=TRIGGER_RESULTS, start="beginning")
+    try:
+        reader.wait_for(lambda executions: len(executions) >= 3, timeout=30)
+        evaluated_by = {
+            WorkerTriggerResult.from_json(record.value).worker_id
+            for record in results.poll(1000, 0.5)
+            if record.value is not None
+        }
+    finally:
+        results.close()
+        server.stop()
+        site.close()
+    assert evaluated_by == {server.instance_id}
+    assert slow.max_in_flight == 1
