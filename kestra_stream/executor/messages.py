@@ -254,6 +254,10 @@ class WorkerTaskResult(Payload):
 
     Keyed by execution id. ``(task_run_id, attempt_number)`` makes redeliveries harmless. Metrics and
     logs travel on their own topics.
+
+    ``task_runs``: the child task runs the attempt made itself (a ``WorkingDirectory`` runs its children
+    on the worker), each whole and with ``parent_task_run_id`` = ``task_run_id``; a later report of
+    the same attempt replaces them by id. They may also come with a RUNNING report (progress).
     """
 
     execution_id: str
@@ -264,6 +268,7 @@ class WorkerTaskResult(Payload):
     outputs: dict[str, Any] | None = None
     error: str | None = None
     date: Instant | None = None
+    task_runs: tuple[TaskRun, ...] | None = None
 
 
 class ExecutionKilled(Payload):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from engine_harness import Engine, attempts, labels_of, run_of, runs, task_states
 
 from kestra_stream.models import StateType
@@ -127,17 +126,22 @@ def test_allow_failure_allow_warning_and_the_allow_failure_flowable(engine: Engi
     assert done.state.current is StateType.WARNING
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="worker: WorkingDirectory jobs are refused ('WorkingDirectory is not a runnable task', "
-    "Worker._task); the worker has no runner for the children in one shared directory yet",
-)
 def test_working_directory_runs_its_children_in_one_job(engine: Engine) -> None:
     done = engine.wait_done(engine.run("working_directory"))
     assert done.state.current is StateType.SUCCESS, task_states(done)
     wd = run_of(done, "wd")
     assert attempts(wd) and attempts(wd)[-1].worker_id == engine.server.instance_id
-    assert "after" in runs(done)
+    children = [run for run in done.task_runs() if run.parent_task_run_id == wd.id]
+    assert [run.task_id for run in children] == ["first", "second", "third"]
+    assert all(run.state.current is StateType.SUCCESS for run in children), task_states(done)
+    assert {attempts(run)[-1].worker_id for run in children} == {engine.server.instance_id}
+    content = "written-by-first from-input"
+    assert (run_of(done, "second").outputs or {})["vars"] == {"content": content}
+    assert run_of(done, "third").outputs == {"value": content}
+    files = (wd.outputs or {})["outputFiles"]
+    assert sorted(files) == ["input.txt", "shared.txt"]
+    assert all(uri.startswith("kestra:///") for uri in files.values())
+    assert (run_of(done, "after").outputs or {})["vars"] == {"stored": content}  # read from storage
 
 
 def test_loop_until_iterates_until_its_condition(engine: Engine) -> None:

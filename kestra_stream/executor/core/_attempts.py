@@ -26,6 +26,7 @@ from kestra_stream.models.task_options import LogLevel
 from kestra_stream.plugins.base import Task
 from kestra_stream.plugins.core.execution import LABELS_OUTPUT
 from kestra_stream.plugins.core.execution import Labels as LabelsTask
+from kestra_stream.plugins.flow import WorkingDirectory
 
 _STARTED_OR_WAITING = frozenset(
     {StateType.SUBMITTED, StateType.RUNNING, StateType.KILLING, StateType.RESUBMITTED, StateType.CREATED}
@@ -34,6 +35,9 @@ _STARTED_OR_WAITING = frozenset(
 
 def submit_attempt(working: Working, run: TaskRun, task: Task) -> TaskRun:
     """CREATED/RESTARTED/RETRYING → SUBMITTED with a new attempt, and the worker job for it."""
+    if isinstance(task, WorkingDirectory) and working.children.get(run.id):
+        drop_children(working, run)
+        run = working.runs[run.id]
     run = working.add_attempt(run)
     run = working.set_run_state(run, StateType.SUBMITTED)
     attempt_number = len(run.attempts or ())
@@ -73,9 +77,10 @@ def apply_worker_result(working: Working, result: WorkerTaskResult) -> bool:
     if attempt.state.current.is_terminated() or run.state.current not in _STARTED_OR_WAITING:
         working.log(LogLevel.DEBUG, f"Ignored a duplicate {result.state} result", run=run)
         return False
+    children_changed = apply_child_task_runs(working, run, result)
     if result.state is StateType.RUNNING:
         if attempt.state.current is StateType.RUNNING:
-            return False
+            return children_changed
         run = working.set_attempt_state(run, StateType.RUNNING, worker_id=result.worker_id)
         if run.state.current is not StateType.KILLING:
             run = working.set_run_state(run, StateType.RUNNING)
@@ -90,6 +95,33 @@ def apply_worker_result(working: Working, result: WorkerTaskResult) -> bool:
         run = working.set_run_outputs(run, result.outputs)
     conclude_attempt(working, run, result.state)
     return True
+
+
+def apply_child_task_runs(working: Working, run: TaskRun, result: WorkerTaskResult) -> bool:
+    """The child task runs an attempt made on the worker (WorkingDirectory), merged by id.
+
+    Only direct children of ``run`` are taken; the attempt is already checked current and live.
+    """
+    changed = False
+    for child in result.task_runs or ():
+        if child.parent_task_run_id != run.id or child.execution_id != working.execution_id:
+            working.log(LogLevel.WARN, f"Ignored a child task run {child.id} of another task run", run=run)
+            continue
+        if working.runs.get(child.id) != child:
+            working.put_run(child, outputs_changed=True)
+            changed = True
+    return changed
+
+
+def drop_children(working: Working, run: TaskRun) -> None:
+    """Before a new attempt of a task run whose children the worker makes: the old children go."""
+    doomed: set[str] = set()
+    pending = [run.id]
+    while pending:
+        for child in working.children_of(pending.pop()):
+            doomed.add(child.id)
+            pending.append(child.id)
+    working.remove_runs(doomed)
 
 
 def conclude_attempt(working: Working, run: TaskRun, attempt_state: StateType) -> TaskRun:

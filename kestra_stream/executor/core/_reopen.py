@@ -78,5 +78,21 @@ def reopen_runs(working: Working, targets: list[TaskRun]) -> None:
 
 
 def failed_runs(working: Working) -> list[TaskRun]:
-    """Failed/killed runs outside handler branches: what a restart or a flow retry re-runs."""
-    return [run for run in working.runs.values() if run.state.current in REOPENABLE]
+    """Failed/killed runs outside handler branches: what a restart or a flow retry re-runs.
+
+    A child of a WorkingDirectory is re-run through its WorkingDirectory (one job on the worker).
+    """
+    targets: dict[str, TaskRun] = {}
+    for run in working.runs.values():
+        if run.state.current not in REOPENABLE:
+            continue
+        holder = next(
+            (
+                parent
+                for parent in working.parents_of(run)
+                if isinstance(working.task_of(parent), WorkingDirectory)
+            ),
+            run,
+        )
+        targets.setdefault(holder.id, holder)
+    return list(targets.values())
