@@ -167,6 +167,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# A secret the webhook tests read through `secret()`, set in every server's environment.
+WEBHOOK_SECRET_ENV = "SECRET_WEBHOOK_KEY"
+WEBHOOK_SECRET_VALUE = base64.b64encode(b"s3cr3t").decode()
+
+
 def standalone_env(
     prefix: str, storage: Path, port_management: int, kafka_bootstrap: str, es_url: str
 ) -> dict[str, str]:
@@ -186,6 +191,7 @@ def standalone_env(
             "KESTRA_SERVER_BASIC_AUTH_PASSWORD": PASSWORD,
             "KESTRA_INDEXER_BATCH_DURATION": "PT0.1S",
             "KESTRA_CONFIGURATION": f"endpoints:\n  all:\n    port: {port_management}\n",
+            WEBHOOK_SECRET_ENV: WEBHOOK_SECRET_VALUE,
         }
     )
     return env
