@@ -82,6 +82,9 @@ class WorkerOptions:
     grace_period: float = 300.0
     """On shutdown, how long running tasks may finish before they are cancelled and handed back."""
     poll_timeout: float = 0.05
+    pause_after: float = 5.0
+    """How long every thread may stay busy before the consumer itself is paused. Until then the loop
+    just stops polling (the records stay prefetched); the pause then keeps the group served."""
     tmp_dir: Path | None = None
 
     @property
@@ -149,21 +152,32 @@ class Worker:
         )
         kills = self._queue.broadcast_reader(topic=KILLS, start=time.time() - _KILL_LOOKBACK_SECONDS)
         log.info("worker.started", worker_id=self._options.worker_id, threads=self._options.pool_size)
+        full_since: float | None = None
+        consumer_paused = False
         try:
             while not stop.is_set():
                 self._read_kills(kills)
                 free = self._options.pool_size - self.busy()
                 if free <= 0:
-                    if not self._paused:
+                    # Hold consumption without pausing the consumer at first: on Kafka a pause purges
+                    # the prefetched records and the resumed fetch comes ~1 s later, which capped a
+                    # backlog at one pool's worth of jobs per second (docs/benchmarks.md).
+                    now = time.monotonic()
+                    full_since = now if full_since is None else full_since
+                    self._paused = True
+                    if not consumer_paused and now - full_since >= self._options.pause_after:
                         consumer.pause()
-                        self._paused = True
-                    consumer.poll(1, 0.01)  # keeps the group membership alive, returns nothing
+                        consumer_paused = True
+                    if consumer_paused:
+                        consumer.poll(1, 0.01)  # keeps the group membership alive, returns nothing
                     with self._idle:
                         self._idle.wait(self._options.poll_timeout)
                     continue
-                if self._paused:
+                full_since = None
+                self._paused = False
+                if consumer_paused:
                     consumer.resume()
-                    self._paused = False
+                    consumer_paused = False
                 for record in consumer.poll(free, self._options.poll_timeout):
                     self._submit(record)
         finally:
