@@ -1,7 +1,9 @@
 // Browser end-to-end test of the UI against a running kestra-stream server (playwright-core + Debian's chromium).
 //
 //   node tests/ui/e2e.mjs --base-url http://127.0.0.1:8080 --user admin@kestra.io --password Kestra1234 \
-//        [--screenshots docs/screenshots] [--perf 10000] [--chromium /usr/bin/chromium]
+//        [--screenshots docs/screenshots] [--perf 10000] [--perf-only] [--chromium /usr/bin/chromium]
+//
+// --perf-only (or KS_PERF_ONLY=1) runs the login and the --perf measurement, skipping the other steps.
 //
 // Exit code 0 when every step passed; the steps and timings are printed as JSON lines on stdout.
 import { createRequire } from "node:module";
@@ -24,6 +26,7 @@ const USER = arg("user", "admin@kestra.io");
 const PASSWORD = arg("password", "Kestra1234");
 const SHOTS = resolve(arg("screenshots", resolve(here, "../../docs/screenshots")));
 const PERF = Number(arg("perf", "0"));
+const PERF_ONLY = argv.includes("--perf-only") || Boolean(process.env.KS_PERF_ONLY);
 const CHROMIUM = arg("chromium", "/usr/bin/chromium");
 const AUTH = "Basic " + Buffer.from(`${USER}:${PASSWORD}`).toString("base64");
 const RUN = Date.now().toString(36);
@@ -32,6 +35,10 @@ const NS = "e2e.ui";
 const log = (o) => console.log(JSON.stringify(o));
 const results = [];
 async function step(name, fn) {
+  if (PERF_ONLY && name !== "login" && !name.startsWith("executions list with")) {
+    log({ step: name, skipped: "--perf-only" });
+    return;
+  }
   const t0 = Date.now();
   try {
     const extra = await fn();
@@ -399,11 +406,16 @@ try {
       }
       const loads = [];
       for (let i = 0; i < 3; i++) {
+        const calls = [];
+        const seen = (r) => r.url().includes("/api/") && calls.push(new URL(r.url()).pathname.replace(/^\/api\/v1\/main/, ""));
+        page.on("request", seen);
         const t1 = Date.now();
         await page.goto(url("/executions?page=1"));
         await page.locator("[data-execution]").first().waitFor({ timeout: 60000 });
+        const pageMs = Date.now() - t1;
+        page.off("request", seen);
         const apiMs = await page.evaluate(() => window.__ksExecutionsLoadMs);
-        loads.push({ pageMs: Date.now() - t1, apiMs });
+        loads.push({ pageMs, apiMs, apiCallsBeforeFirstRow: calls });
       }
       await shot("executions-10k");
       const t2 = Date.now();
