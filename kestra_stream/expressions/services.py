@@ -57,3 +57,9 @@ def require(service: Any, function_name: str) -> Any:
             f"the `{function_name}()` function is not available here (no service configured)"
         )
     return service
+
+
+# The executor puts the execution's error messages in a task run's variables under this key (a
+# compact list of ``{taskId, taskRunId, attemptNumber, message, timestamp}``); the worker maps it
+# to ``errorLogs()``. Only present once something failed.
+ERROR_LOGS_VARIABLE = "__kestraErrorLogs"

@@ -10,7 +10,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from kestra_stream.expressions.services import ExpressionServices
 from kestra_stream.plugins.context import KVStore, LogLevel, MetricType, TaskLogger
+from kestra_stream.runtime._expression_services import attempt_services
 from kestra_stream.runtime._files import copy_to_local
 from kestra_stream.runtime._logger import TaskRunLogger
 from kestra_stream.runtime.sinks import LogSink, MetricRecord, MetricSink, TaskRunIdentity
@@ -22,7 +24,9 @@ _EXPRESSION_MARKERS = ("{{", "{%", "{#")
 class ExpressionRenderer(Protocol):
     """What the expression engine offers: one template rendered, keeping native types."""
 
-    def render_typed(self, value: Any, context: Mapping[str, Any]) -> Any: ...
+    def render_typed(
+        self, value: Any, context: Mapping[str, Any], *, services: ExpressionServices | None = None
+    ) -> Any: ...
 
 
 class TaskRunContext:
@@ -54,6 +58,7 @@ class TaskRunContext:
         self._tmp_dir = tmp_dir
         self._allowed_local_paths = tuple(path.resolve() for path in allowed_local_paths)
         self._working_dir: Path | None = None
+        self._services: ExpressionServices | None = None
 
     @property
     def identity(self) -> TaskRunIdentity:
@@ -88,11 +93,27 @@ class TaskRunContext:
         context = self._variables if not extra else {**self._variables, **extra}
         return self._render(value, context)
 
+    @property
+    def expression_services(self) -> ExpressionServices:
+        """``kv()``, ``read()``, ``fileURI()``, file metadata, ``errorLogs()``, ``tasksWithState()``
+        bound to this attempt (built once, on the first render that needs them)."""
+        if self._services is None:
+            base = getattr(self._renderer, "services", None)
+            self._services = attempt_services(
+                base if isinstance(base, ExpressionServices) else ExpressionServices(),
+                identity=self._identity,
+                variables=self._variables,
+                storage=self._storage,
+                kv=self._kv,
+                allowed_local_paths=self._allowed_local_paths,
+            )
+        return self._services
+
     def _render(self, value: Any, context: Mapping[str, Any]) -> Any:
         if isinstance(value, str):
             if not any(marker in value for marker in _EXPRESSION_MARKERS):
                 return value
-            return self._renderer.render_typed(value, context)
+            return self._renderer.render_typed(value, context, services=self.expression_services)
         if isinstance(value, Mapping):
             return {
                 (self._render_key(key, context)): self._render(item, context) for key, item in value.items()
@@ -103,7 +124,7 @@ class TaskRunContext:
 
     def _render_key(self, key: Any, context: Mapping[str, Any]) -> Any:
         if isinstance(key, str) and any(marker in key for marker in _EXPRESSION_MARKERS):
-            return str(self._renderer.render_typed(key, context))
+            return str(self._renderer.render_typed(key, context, services=self.expression_services))
         return key
 
     def metric(

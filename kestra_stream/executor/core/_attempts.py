@@ -93,6 +93,8 @@ def apply_worker_result(working: Working, result: WorkerTaskResult) -> bool:
         run = working.set_attempt_state(run, attempt.state.current, worker_id=result.worker_id)
     if result.outputs is not None:
         run = working.set_run_outputs(run, result.outputs)
+    if result.state is StateType.FAILED and result.error:
+        working.note_error(result.error, run=run, attempt=result.attempt_number, thread=result.worker_id)
     conclude_attempt(working, run, result.state)
     return True
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kestra_stream.executor.core._working import Working
+from kestra_stream.executor.core._working import ERROR_LOGS, Working
+from kestra_stream.expressions.services import ERROR_LOGS_VARIABLE
 from kestra_stream.flows.model import Flow
 from kestra_stream.models.dates import format_instant
 from kestra_stream.models.execution import TaskRun
@@ -85,6 +86,9 @@ def build_context(
         "envs": dict(working.settings.envs),
         "globals": dict(working.settings.globals),
     }
+    error_logs = working.extra.get(ERROR_LOGS)
+    if error_logs:  # only once something failed: errorLogs() in the worker (kestra-features §8.7)
+        context[ERROR_LOGS_VARIABLE] = error_logs
     if task is not None:
         context["task"] = {"id": task.id, "type": task.type}
     if run is not None:

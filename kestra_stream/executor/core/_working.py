@@ -15,12 +15,17 @@ from kestra_stream.executor.core._flow_index import FlowIndex
 from kestra_stream.executor.core._ids import derived_id
 from kestra_stream.executor.core._types import Command, CoreSettings, EmitLog
 from kestra_stream.executor.state import ConcurrencySlot, ExecutorState, Timer, TimerKind
+from kestra_stream.models.dates import format_instant
 from kestra_stream.models.execution import Execution, TaskRun, TaskRunAttempt
 from kestra_stream.models.labels import Label
 from kestra_stream.models.logs import LogEntry
 from kestra_stream.models.state import State, StateType
 from kestra_stream.models.task_options import LogLevel
 from kestra_stream.plugins.base import Task
+
+ERROR_LOGS = "error_logs"  # extra: the execution's error messages, for errorLogs() in task runs
+ERROR_LOGS_KEPT = 100
+ERROR_MESSAGE_CHARS = 2000
 
 ACTIVE_RUN_STATES = frozenset(
     {
@@ -256,6 +261,8 @@ class Working:
 
     def log(self, level: LogLevel, message: str, *, run: TaskRun | None = None) -> None:
         attempt = len(run.attempts) if run is not None and run.attempts else None
+        if level is LogLevel.ERROR:
+            self.note_error(message, run=run, attempt=attempt, thread="executor")
         self.commands.append(
             EmitLog(
                 entry=LogEntry(
@@ -274,6 +281,26 @@ class Working:
                 )
             )
         )
+
+    def note_error(
+        self, message: str, *, run: TaskRun | None, attempt: int | None, thread: str | None = None
+    ) -> None:
+        """Keep an error message for ``errorLogs()`` in later task runs (bounded, see ERROR_LOGS_KEPT)."""
+        kept: list[dict[str, Any]] = list(self.extra.get(ERROR_LOGS, ()))
+        if len(kept) >= ERROR_LOGS_KEPT:
+            return
+        entry: dict[str, Any] = {
+            "message": message[:ERROR_MESSAGE_CHARS],
+            "timestamp": format_instant(self.now),
+        }
+        if run is not None:
+            entry["taskId"] = run.task_id
+            entry["taskRunId"] = run.id
+        if attempt is not None:
+            entry["attemptNumber"] = attempt
+        if thread is not None:
+            entry["thread"] = thread
+        self.set_extra(ERROR_LOGS, [*kept, entry])
 
     # -- bookkeeping --------------------------------------------------------------------------------
     def set_extra(self, key: str, value: Any) -> None:
