@@ -126,7 +126,7 @@ def test_invalid_and_failing_tasks_end_failed(make_queue: MakeQueue, tmp_path: P
 
 def test_full_pool_pauses_consumption(make_queue: MakeQueue, tmp_path: Path) -> None:
     queue = make_queue()
-    first = job({"id": "s1", "type": SLEEP, "duration": "PT1.5S"})
+    first = job({"id": "s1", "type": SLEEP, "duration": "PT4S"})
     second = job({"id": "s2", "type": SLEEP, "duration": "PT0.1S"})
     with worker(queue, tmp_path, threads=1) as running:
         submit(queue, first)
