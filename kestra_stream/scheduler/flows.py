@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import structlog
 
-import kestra_stream.plugins.kafka  # noqa: F401  (registers io.kestra.plugin.kafka.*; not yet a registry built-in)
 from kestra_stream.flows import Flow, FlowValidationError, PluginDefault, parse_flow
 from kestra_stream.flows_cache import FLOWS, FlowSource
 from kestra_stream.plugins.base import Trigger
