@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 from web_helpers import AUTH, PASSWORD, USER
 
 from kestra_stream.config import Config
@@ -42,9 +44,28 @@ async def engine(tmp_path: Path) -> AsyncIterator[Server]:
     server.stop()
 
 
+class RunAppServer(TestServer):
+    """A TestServer whose handlers run as under ``web.run_app`` (``process.py``): not cancelled when
+    their client disconnects. aiohttp's TestServer sets ``handler_cancellation=True``, so a handler
+    parked in an await is cancelled there; in production it meets the closed connection on its next
+    write instead."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return await super()._make_runner(**{**kwargs, "handler_cancellation": False})
+
+
 @pytest.fixture
 async def client(engine: Server, tmp_path: Path) -> AsyncIterator[TestClient[object, object]]:
     app = web_application(memory_config(tmp_path), queue=engine.queue)
     async with TestClient(TestServer(app)) as test_client:
+        test_client.session.headers.update(AUTH)
+        yield test_client
+
+
+@pytest.fixture
+async def run_app_client(engine: Server, tmp_path: Path) -> AsyncIterator[TestClient[object, object]]:
+    """``client`` with production's disconnect handling (see :class:`RunAppServer`)."""
+    app = web_application(memory_config(tmp_path), queue=engine.queue)
+    async with TestClient(RunAppServer(app)) as test_client:
         test_client.session.headers.update(AUTH)
         yield test_client
