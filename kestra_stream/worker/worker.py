@@ -128,6 +128,7 @@ class Worker:
         self._idle = threading.Condition(self._lock)
         self._consumer: GroupConsumer | None = None
         self._paused = False
+        self._consumer_pauses = 0
         metrics.THREADS.labels(options.group_label).set(options.pool_size)
 
     @property
@@ -141,6 +142,11 @@ class Worker:
     @property
     def paused(self) -> bool:
         return self._paused
+
+    @property
+    def consumer_pauses(self) -> int:
+        """How many times the consumer itself was paused (a pool full for longer than ``pause_after``)."""
+        return self._consumer_pauses
 
     # -- main loop ----------------------------------------------------------------------------------
 
@@ -168,6 +174,7 @@ class Worker:
                     if not consumer_paused and now - full_since >= self._options.pause_after:
                         consumer.pause()
                         consumer_paused = True
+                        self._consumer_pauses += 1
                     if consumer_paused:
                         consumer.poll(1, 0.01)  # keeps the group membership alive, returns nothing
                     with self._idle:

@@ -18,11 +18,10 @@ from kestra_stream.models.state import StateType
 OUTPUTS = "io.kestra.plugin.core.output.OutputValues"
 
 
-def test_a_backlog_drains_faster_than_one_pool_per_second(make_queue: MakeQueue, tmp_path: Path) -> None:
+def test_a_backlog_drains_without_pausing_the_consumer(make_queue: MakeQueue, tmp_path: Path) -> None:
     queue = make_queue()
     jobs = [job({"id": f"o{index}", "type": OUTPUTS, "values": {"i": index}}) for index in range(60)]
-    with worker(queue, tmp_path, threads=2):
-        started = time.monotonic()
+    with worker(queue, tmp_path, threads=2) as running:
         submit(queue, *jobs)
         wanted = {item.task_run_id for item in jobs}
 
@@ -31,14 +30,14 @@ def test_a_backlog_drains_faster_than_one_pool_per_second(make_queue: MakeQueue,
             return wanted <= done
 
         eventually(all_done, timeout=60)
-        elapsed = time.monotonic() - started
-    # 30 pool fills: ~30 s when each one paused the Kafka consumer
-    assert elapsed < 15, f"60 jobs on 2 threads took {elapsed:.1f}s"
+        # 30 pool fills, each shorter than pause_after: pausing on each one is what capped Kafka
+        # workers at one pool's worth of jobs per second (the throughput is measured in bench/engine.py)
+        assert running.consumer_pauses == 0
 
 
 def test_a_pool_full_for_long_pauses_the_consumer_then_resumes(make_queue: MakeQueue, tmp_path: Path) -> None:
     queue = make_queue()
-    first = job({"id": "s1", "type": SLEEP, "duration": "PT1.5S"})
+    first = job({"id": "s1", "type": SLEEP, "duration": "PT4S"})
     second = job({"id": "s2", "type": SLEEP, "duration": "PT0.1S"})
     with worker(queue, tmp_path, threads=1, pause_after=0.2) as running:
         submit(queue, first)
@@ -47,5 +46,6 @@ def test_a_pool_full_for_long_pauses_the_consumer_then_resumes(make_queue: MakeQ
         eventually(lambda: running.paused)
         time.sleep(0.7)  # past pause_after: the consumer itself is paused now
         assert states(queue, second.task_run_id) == []
+        assert running.consumer_pauses == 1
         eventually(lambda: StateType.SUCCESS in states(queue, second.task_run_id))
     assert states(queue, first.task_run_id) == [StateType.RUNNING, StateType.SUCCESS]
