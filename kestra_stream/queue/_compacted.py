@@ -34,9 +34,15 @@ class CompactedView(Generic[V]):
         self._lock = threading.Lock()
 
     def catch_up(self, timeout: float = 60.0) -> None:
-        """Read until the end of every partition as of now."""
+        """Read until the end of every partition as of now.
+
+        ``at_end`` only knows the last end-of-partition event, so it is confirmed against the high
+        watermarks asked now: a record published since the last poll is read before this returns.
+        """
         deadline = time.monotonic() + timeout
-        while not self._reader.at_end():
+        while not (
+            self._reader.at_end() and self._reader.at_current_end(max(0.0, deadline - time.monotonic()))
+        ):
             if time.monotonic() > deadline:
                 raise TimeoutError("compacted topic not read to its end in time")
             self.update(0.05)
