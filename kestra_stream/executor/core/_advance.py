@@ -27,18 +27,18 @@ from kestra_stream.executor.core._flowables import (
 )
 from kestra_stream.executor.core._foreach_item import start_foreach_items
 from kestra_stream.executor.core._foreach_item_jobs import ForEachItemExecutable
-from kestra_stream.executor.core._rendering import render_condition
+from kestra_stream.executor.core._loop import conclude_loop
+from kestra_stream.executor.core._rendering import render_condition, render_declared_outputs
 from kestra_stream.executor.core._retries import schedule_flow_retry
 from kestra_stream.executor.core._types import EmitConcurrencyRequest, EmitExecutionMessage
 from kestra_stream.executor.core._working import Working
 from kestra_stream.executor.messages import ConcurrencyAction, ConcurrencyRequest, SubflowEnded
 from kestra_stream.executor.state import ConcurrencySlot, TimerKind
-from kestra_stream.inputs import INPUT_CLASSES, InputValueError
 from kestra_stream.models.execution import TaskRun
 from kestra_stream.models.state import StateType
 from kestra_stream.models.task_options import LogLevel
 from kestra_stream.plugins.base import ExecutionUpdatingTask, FlowableTask, RunnableTask
-from kestra_stream.plugins.flow import LoopUntil, Pause, Subflow, WorkingDirectory
+from kestra_stream.plugins.flow import Loop, LoopUntil, Pause, Subflow, WorkingDirectory
 
 _MAX_PASSES = 10_000
 AFTER_EXECUTION_DONE = "afterExecutionDone"
@@ -100,6 +100,9 @@ def resolve_flowable(working: Working, run: TaskRun) -> bool:
         return True
     if resolution.final is None:
         return False
+    if isinstance(task, Loop):
+        conclude_loop(working, run, task, resolution.final, halted=is_halted(working))
+        return True
     if isinstance(task, LoopUntil) and not is_halted(working):
         conclude_loop_iteration(working, run, task, resolution.final)
         return True
@@ -145,20 +148,7 @@ def render_flow_outputs(working: Working, final: StateType) -> dict[str, Any] | 
     if not declared:
         return None
     context = build_context(working, execution_state=final)
-    outputs: dict[str, Any] = {}
-    for output in declared:
-        try:
-            value = working.settings.engine.render_typed(output.value, context)
-            if output.type is not None and value is not None:
-                input_class = INPUT_CLASSES.get(output.type.value)
-                if input_class is not None:
-                    value = input_class.model_validate({"id": output.id, "type": output.type.value}).coerce(
-                        value
-                    )
-        except (InputValueError, Exception) as error:
-            raise ValueError(f"Invalid output for `{output.id}`, {error}") from None
-        outputs[output.id] = value
-    return outputs
+    return render_declared_outputs(working.settings.engine, declared, context)
 
 
 def end_execution(working: Working, final: StateType) -> None:

@@ -38,6 +38,8 @@ class Container:
     groups: list[Group]
     group_limit: int = 0
     """Groups in progress at once (ForEach ``concurrencyLimit``); 0 means all."""
+    independent_groups: bool = False
+    """A failed group ends only itself, the others go on (Loop with ``transmitFailed: false``)."""
     errors: list[Task] = field(default_factory=list)
     finally_: list[Task] = field(default_factory=list)
     allow_failure: bool = False
@@ -100,6 +102,8 @@ def _group_next(
     found = [runs.get((task.id, group.value, group.iteration)) for task in group.tasks]
     if all(_is_done(run) for run in found):
         return True, []
+    if any(run is not None and run.state.current in _STOPPING for run in found):
+        return not any(run is not None and not _is_done(run) for run in found), []
     if group.mode is GroupMode.SEQUENTIAL:
         if any(run is not None and not _is_done(run) for run in found):
             return False, []
@@ -156,7 +160,7 @@ def resolve_container(
         if any(not _is_done(run) for run in considered):
             return Resolution([])
         return Resolution([], _final(main_runs + handler_runs, container))
-    stopped = any(run.state.current in _STOPPING for run in main_runs)
+    stopped = not container.independent_groups and any(run.state.current in _STOPPING for run in main_runs)
     if stopped:
         if any(not _is_done(run) for run in main_runs):
             return Resolution([])

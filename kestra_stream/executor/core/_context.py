@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kestra_stream.executor.core._loop_scope import item_variables, iteration_overlay, iteration_roots
 from kestra_stream.executor.core._working import ERROR_LOGS, Working
 from kestra_stream.expressions.services import ERROR_LOGS_VARIABLE
 from kestra_stream.flows.model import Flow
@@ -100,4 +101,17 @@ def build_context(
         if parents:
             context["parent"] = parents[0]
             context["parents"] = parents
+        scopes = iteration_roots(working, run)
+        if scopes:
+            context["item"] = item_variables(working, scopes)
+            context["outputs"] = {**context["outputs"], **iteration_overlay(working, scopes, _outputs_of)}
+            context["tasks"] = {**context["tasks"], **iteration_overlay(working, scopes, _state_of)}
     return context
+
+
+def _outputs_of(run: TaskRun) -> dict[str, Any] | None:
+    return run.outputs
+
+
+def _state_of(run: TaskRun) -> dict[str, Any]:
+    return {"state": run.state.current.value}

@@ -13,6 +13,7 @@ from kestra_stream.executor.core._attempts import conclude_attempt, final_task_r
 from kestra_stream.executor.core._containers import Container, Group, GroupMode, enabled
 from kestra_stream.executor.core._context import build_context, flow_variables
 from kestra_stream.executor.core._ids import derived_id
+from kestra_stream.executor.core._loop import loop_container, start_loop
 from kestra_stream.executor.core._rendering import (
     loop_values,
     render_condition,
@@ -42,6 +43,7 @@ from kestra_stream.plugins.flow import (
     ForEach,
     ForEachItem,
     If,
+    Loop,
     LoopUntil,
     Parallel,
     Pause,
@@ -107,6 +109,8 @@ def container_for(working: Working, run: TaskRun, task: Task) -> Container | Non
         else:
             limit = task.concurrent
         return Container(groups=groups, group_limit=limit, **common)
+    if isinstance(task, Loop):
+        return loop_container(working, run, task, common)
     if isinstance(task, LoopUntil):
         iteration = int(outputs.get("iterationCount", 1)) - 1
         return Container(groups=[Group(tasks=enabled(task.tasks), iteration=iteration)], **common)
@@ -153,6 +157,8 @@ def start_flowable(working: Working, run: TaskRun, task: Task) -> TaskRun:
             stored = dict(working.extra.get(FOREACH_VALUES, {}))
             stored[run.id] = values
             working.set_extra(FOREACH_VALUES, stored)
+        elif isinstance(task, Loop):
+            run = start_loop(working, run, task)
         elif isinstance(task, LoopUntil):
             run = working.set_run_outputs(run, {"iterationCount": 1})
     except Exception as error:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 import orjson
 
 from kestra_stream.expressions import ExpressionEngine
+from kestra_stream.flows.model import FlowOutput
+from kestra_stream.inputs import INPUT_CLASSES
 from kestra_stream.models.durations import is_expression, parse_duration
 
 
@@ -57,3 +59,23 @@ def loop_values(engine: ExpressionEngine, values: Any, context: Mapping[str, Any
             raise ValueError("`values` cannot contain null values")
         keys[iteration_key(item)] = None
     return list(keys)
+
+
+def render_declared_outputs(
+    engine: ExpressionEngine, declared: Sequence[FlowOutput], context: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Declared ``outputs`` (of a flow, of a Loop), typed like inputs; ValueError names the output."""
+    outputs: dict[str, Any] = {}
+    for output in declared:
+        try:
+            value = engine.render_typed(output.value, context)
+            if output.type is not None and value is not None:
+                input_class = INPUT_CLASSES.get(output.type.value)
+                if input_class is not None:
+                    value = input_class.model_validate({"id": output.id, "type": output.type.value}).coerce(
+                        value
+                    )
+        except Exception as error:
+            raise ValueError(f"Invalid output for `{output.id}`, {error}") from None
+        outputs[output.id] = value
+    return outputs

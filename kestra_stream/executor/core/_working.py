@@ -13,6 +13,7 @@ from typing import Any
 
 from kestra_stream.executor.core._flow_index import FlowIndex
 from kestra_stream.executor.core._ids import derived_id
+from kestra_stream.executor.core._loop_scope import is_loop
 from kestra_stream.executor.core._types import Command, CoreSettings, EmitLog
 from kestra_stream.executor.state import ConcurrencySlot, ExecutorState, Timer, TimerKind
 from kestra_stream.models.dates import format_instant
@@ -214,13 +215,19 @@ class Working:
                 continue
             keys = [run.value] if run.value is not None else []
             parent_id = run.parent_task_run_id
+            in_loop = False
             while parent_id is not None:
                 parent = self.runs.get(parent_id)
                 if parent is None:
                     break
+                if is_loop(self, parent):  # scoped to its iteration (``_loop_scope``)
+                    in_loop = True
+                    break
                 if parent.value is not None:
                     keys.append(parent.value)
                 parent_id = parent.parent_task_run_id
+            if in_loop:
+                continue
             node = result.setdefault(run.task_id, {})
             for key in reversed(keys):
                 child = node.get(key)

@@ -75,7 +75,26 @@ def app_link(context: Context, appId: str | None = None, baseUrl: bool = False) 
     return str(require(services(context).app_link, "appLink")(appId=appId, baseUrl=baseUrl))
 
 
+def loop_outputs(outputs: Any, name: Any = None) -> list[Any]:
+    """``loopOutputs(outputs.myLoop.outputs, 'name')``: one declared output of every Loop iteration."""
+    if outputs is None:
+        raise ExpressionError("The 'loopOutputs' function expects the outputs of a Loop task")
+    if not isinstance(outputs, list | tuple):
+        raise ExpressionError(
+            "The 'loopOutputs' function expects a list: the `outputs` output of a Loop task"
+        )
+    if not isinstance(name, str):
+        raise ExpressionError("The 'loopOutputs' function expects the name of an output as second argument")
+    values: list[Any] = []
+    for iteration in outputs:
+        iteration_outputs = iteration.get("outputs") if isinstance(iteration, Mapping) else None
+        if isinstance(iteration_outputs, Mapping) and name in iteration_outputs:
+            values.append(iteration_outputs[name])
+    return values
+
+
 WORKFLOW_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "loopOutputs": loop_outputs,
     "errorLogs": error_logs,
     "currentEachOutput": current_each_output,
     "iterationOutput": iteration_output,
