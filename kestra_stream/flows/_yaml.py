@@ -1,7 +1,6 @@
 """YAML documents with the position of every node, so errors can point into the source.
 
-Scalars are read as Kestra's YAML reader does, with one exception to PyYAML's defaults: dates
-stay strings (Jackson does not turn ``2024-04-12`` into a date; the model decides).
+Scalars are read as Kestra's YAML reader does (see :mod:`kestra_stream.yaml_loader`).
 """
 
 from __future__ import annotations
@@ -13,20 +12,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kestra_stream.yaml_loader import KestraYamlLoader
+
 PathSegment = str | int
 Path = tuple[PathSegment, ...]
-
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-
-
-class _FlowLoader(yaml.SafeLoader):
-    pass
-
-
-_FlowLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +77,7 @@ def _index(node: Node, path: Path, document: YamlDocument) -> None:
 
 def load_documents(source: str) -> Iterator[YamlDocument]:
     """Every YAML document of ``source`` (``---`` separated); raises :class:`YamlSyntaxError`."""
-    loader = _FlowLoader(source)
+    loader = KestraYamlLoader(source)
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -18,6 +18,7 @@ import yaml
 from kestra_stream.inputs.errors import InputValueError
 from kestra_stream.models.dates import format_instant
 from kestra_stream.models.durations import format_duration, parse_duration
+from kestra_stream.yaml_loader import load_yaml
 
 
 class InputType(StrEnum):
@@ -152,7 +153,7 @@ def parse_yaml(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return yaml.safe_load(value)
+        return load_yaml(value)
     except yaml.YAMLError as error:
         raise InputValueError(f"Expected `YAML` with errors: {error}") from None
 

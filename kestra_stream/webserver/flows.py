@@ -9,7 +9,6 @@ import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
-import yaml
 from aiohttp import web
 
 from kestra_stream.flows import FlowValidationError, validate_source
@@ -44,6 +43,7 @@ from kestra_stream.webserver.routing import (
 )
 from kestra_stream.webserver.routing import json_body as json_doc
 from kestra_stream.webserver.services import WebServices
+from kestra_stream.yaml_loader import load_yaml
 
 FLOW_SCHEMA = one(FlowRecord)
 IDS_SCHEMA = {
@@ -192,7 +192,7 @@ async def _yaml_or_upload(request: web.Request) -> str:
 async def graph_from_source(request: web.Request) -> web.Response:
     source = await text_body(request)
     flow_store.parse_source(services(request), source)
-    document = yaml.safe_load(source)
+    document = load_yaml(source)
     return json_response(flow_graph(document if isinstance(document, dict) else {}))
 
 

@@ -26,6 +26,7 @@ from kestra_stream.flows_cache import DEFAULT_TENANT, FlowSource
 from kestra_stream.models.execution import Execution
 from kestra_stream.models.logs import LogEntry
 from kestra_stream.queue import BroadcastReader, BroadcastStart, Queue, Record, TopicRef
+from kestra_stream.yaml_loader import load_yaml
 
 log = structlog.get_logger(__name__)
 
@@ -142,7 +143,7 @@ def flow_document(source: FlowSource, record: dict[str, Any] | None = None) -> d
         document = dict(record)
     else:
         try:
-            loaded = yaml.safe_load(source.source)
+            loaded = load_yaml(source.source)
         except yaml.YAMLError:
             loaded = None
         if isinstance(loaded, dict):

@@ -13,6 +13,7 @@ from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.core._values import as_text
 from kestra_stream.plugins.registry import UnknownPluginError, plugin, registry
 from kestra_stream.runtime.errors import TaskFailure
+from kestra_stream.yaml_loader import load_yaml
 
 
 @plugin("io.kestra.plugin.core.templating.TemplatedTask", "io.kestra.core.tasks.templating.TemplatedTask")
@@ -21,7 +22,7 @@ class TemplatedTask(RunnableTask):
 
     def build(self, ctx: RunContext) -> RunnableTask:
         try:
-            definition = yaml.safe_load(as_text(ctx.render(self.spec)))
+            definition = load_yaml(as_text(ctx.render(self.spec)))
         except yaml.YAMLError as error:
             raise TaskFailure(f"the rendered `spec` is not valid YAML: {error}") from error
         if not isinstance(definition, dict) or "type" not in definition:
