@@ -4,7 +4,7 @@ the new execution's prefix, as Kestra stores them), labels ``key:value``, ``sche
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,9 @@ from kestra_stream.inputs import resolve_inputs
 from kestra_stream.models.execution import Execution, ExecutionKind, ExecutionTrigger
 from kestra_stream.models.ids import new_id
 from kestra_stream.models.labels import Label
+from kestra_stream.models.logs import LogEntry
 from kestra_stream.models.state import State, StateType
+from kestra_stream.models.task_options import LogLevel
 from kestra_stream.queue import TopicRef
 from kestra_stream.storage import input_file
 from kestra_stream.webserver.errors import ErrorDetail, invalid
@@ -26,22 +28,42 @@ from kestra_stream.webserver.http import TENANT, read_multipart
 from kestra_stream.webserver.services import WebServices
 
 EXECUTIONS = TopicRef("executions")
+LOGS = TopicRef("logs")
+
+
+# Kestra's older upload form (``curl -F "files=@data.txt;filename=<input id>"``): the part is always
+# named ``files`` and its filename names the input. Kestra 1.3.31 still takes it, with this warning.
+LEGACY_FILES_PART = "files"
+LEGACY_FILES_WARNING = (
+    "Using a deprecated way to upload a FILE input. You must set the input 'id' as part name and set "
+    "the name of the file using the regular 'filename' part attribute."
+)
 
 
 class UploadedFile:
-    def __init__(self, filename: str, data: bytes) -> None:
+    def __init__(self, filename: str, data: bytes, *, legacy_part: bool = False) -> None:
         self.filename = filename
         self.data = data
+        self.legacy_part = legacy_part
 
 
-async def read_form(request: web.Request) -> dict[str, Any]:
-    """Input values of a multipart, url-encoded or JSON body (files kept as :class:`UploadedFile`)."""
+async def read_form(request: web.Request, *, input_ids: Collection[str] = ()) -> dict[str, Any]:
+    """Input values of a multipart, url-encoded or JSON body (files kept as :class:`UploadedFile`).
+
+    A file part named ``files`` whose filename is one of ``input_ids`` is that input's value, as in
+    Kestra (the legacy form); any other part is the input its name says."""
     content_type = request.content_type
     values: dict[str, Any] = {}
     if content_type.startswith("multipart/"):
         for part in await read_multipart(request):
-            if part.name:
-                values[part.name] = UploadedFile(part.filename, part.data) if part.filename else part.text()
+            if not part.name:
+                continue
+            if not part.filename:
+                values[part.name] = part.text()
+            elif part.name == LEGACY_FILES_PART and part.filename in input_ids:
+                values[part.filename] = UploadedFile(part.filename, part.data, legacy_part=True)
+            else:
+                values[part.name] = UploadedFile(part.filename, part.data)
     elif content_type == "application/x-www-form-urlencoded":
         values.update({key: str(value) for key, value in (await request.post()).items()})
     elif content_type == "application/json":
@@ -116,13 +138,30 @@ async def resolve_flow_inputs(
         data = value if isinstance(value, bytes) else str(value).encode()
         return store(input_id, input_id, data)
 
-    return resolve_inputs(
+    resolved = resolve_inputs(
         flow.inputs or [],
         raw,
         render=lambda value, variables: services.engine.render_typed(value, variables),
         store_file=store_text,
         variables={"flow": {"id": flow.id, "namespace": flow.namespace}},
     )
+    if any(isinstance(value, UploadedFile) and value.legacy_part for value in provided.values()):
+        await _warn(services, flow, execution_id, LEGACY_FILES_WARNING)
+    return resolved
+
+
+async def _warn(services: WebServices, flow: Flow, execution_id: str, message: str) -> None:
+    """A WARN line in the new execution's logs (Kestra logs it with the execution's run context)."""
+    entry = LogEntry(
+        tenant_id=TENANT,
+        namespace=flow.namespace,
+        flow_id=flow.id,
+        execution_id=execution_id,
+        level=LogLevel.WARN,
+        thread="webserver",
+        message=message,
+    )
+    await services.send(LOGS, key=None, value=entry.to_json())
 
 
 def new_execution(

@@ -117,7 +117,7 @@ async def create_execution(request: web.Request) -> web.Response:
     schedule_date = inputs.parse_schedule_date(request.query.get("scheduleDate"))
     kind = inputs.parse_kind(request.query.get("kind"))
     execution_id = inputs.generate_id()
-    provided = await inputs.read_form(request)
+    provided = await inputs.read_form(request, input_ids=input_ids(flow))
     resolved = await inputs.resolve_flow_inputs(svc, flow, execution_id, provided)
     execution = inputs.new_execution(
         flow,
@@ -142,11 +142,15 @@ async def validate_inputs(request: web.Request) -> web.Response:
     flow = await executable_flow(svc, namespace, flow_id, query_int(request, "revision"))
     states = input_states(
         flow.inputs or [],
-        form_values(await inputs.read_form(request)),
+        form_values(await inputs.read_form(request, input_ids=input_ids(flow))),
         render=lambda value, variables: svc.engine.render_typed(value, variables),
         variables={"flow": {"id": flow.id, "namespace": flow.namespace}},
     )
     return json_response(validation_response(flow_id, namespace, states))
+
+
+def input_ids(flow: Flow) -> frozenset[str]:
+    return frozenset(item.id for item in flow.inputs or ())
 
 
 def form_values(values: dict[str, Any]) -> dict[str, Any]:
