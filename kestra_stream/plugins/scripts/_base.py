@@ -94,13 +94,18 @@ class ScriptTask(RunnableTask):
         script = substitute_storage_uris(ctx, self._shell_script(lines), directory)
         collector = ScriptOutputCollector(ctx, stderr_level=self._stderr_level())
         token = current_token()
-        code = run_process(
-            [*self.interpreter, script],
-            cwd=directory,
-            env=self.environment(ctx, directory, output_dir),
-            on_line=collector.line,
-            token=token,
-        )
+        try:
+            code = run_process(
+                [*self.interpreter, script],
+                cwd=directory,
+                env=self.environment(ctx, directory, output_dir),
+                on_line=collector.line,
+                token=token,
+            )
+        except FileNotFoundError:
+            raise TaskFailure(
+                f"the interpreter `{self.interpreter[0]}` is not installed on this worker (not found on PATH)"
+            ) from None
         outputs: dict[str, Any] = {
             "vars": collector.vars,
             "stdOutLineCount": collector.stdout_lines,
