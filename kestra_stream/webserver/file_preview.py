@@ -22,8 +22,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from kestra_stream.expressions import ExpressionError
-from kestra_stream.expressions import _ion as ion
+from kestra_stream import ion
 from kestra_stream.models.dates import format_instant
 from kestra_stream.webserver.errors import invalid
 
@@ -103,26 +102,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def _ion_rows(stream: IO[bytes], max_rows: int) -> tuple[list[Any], bool]:
-    """One value per line; a value spread over several lines is read once it parses."""
+    """The first ``max_rows`` values (Kestra writes one per line), streamed."""
     rows: list[Any] = []
-    buffer = ""
-    for line in _lines(stream, "utf-8"):
-        if not buffer and not line.strip():
-            continue
-        if len(rows) == max_rows:
-            return rows, True
-        buffer = f"{buffer}\n{line}" if buffer else line
-        try:
-            value = ion.loads(buffer)
-        except ExpressionError:
-            if len(buffer) > MAX_TEXT_BYTES:
-                raise invalid("Unable to preview: not an ION file") from None
-            continue
-        buffer = ""
-        if value != "$ion_1_0":
+    try:
+        for value in ion.read_ion(stream, max_value_size=MAX_TEXT_BYTES):
+            if len(rows) == max_rows:
+                return rows, True
             rows.append(_jsonable(value))
-    if buffer:
-        raise invalid("Unable to preview: not an ION file")
+    except ion.IonError:
+        raise invalid("Unable to preview: not an ION file") from None
     return rows, False
 
 

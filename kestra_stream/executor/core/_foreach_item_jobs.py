@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from pydantic import Field
 
+from kestra_stream.ion import write_ion
 from kestra_stream.plugins.base import RunnableTask, Task, dynamic
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.core._values import as_text
@@ -101,8 +101,7 @@ class ForEachItemMergeOutputs(RunnableTask):
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         path = temp_file(ctx, ".ion")
         with path.open("wb") as stream:
-            for outputs in self.subflow_outputs or ():
-                stream.write(orjson.dumps(outputs) + b"\n")
+            write_ion(stream, self.subflow_outputs or ())
         return {"subflowOutputs": ctx.put_file(path, "subflow-outputs.ion")}
 
 

@@ -10,7 +10,7 @@ import jq as jq_library  # type: ignore[import-not-found]
 import orjson
 import yaml as yaml_library
 
-from kestra_stream.expressions import _ion
+from kestra_stream import ion
 from kestra_stream.expressions._values import to_json, to_text
 from kestra_stream.expressions.errors import ExpressionError
 
@@ -20,7 +20,7 @@ def to_json_filter(value: Any) -> str:
 
 
 def to_ion(value: Any) -> str:
-    return _ion.dumps(value)
+    return ion.dumps(value)
 
 
 @lru_cache(maxsize=256)

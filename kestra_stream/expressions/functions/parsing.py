@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import yaml as yaml_library
 
-from kestra_stream.expressions import _ion
+from kestra_stream import ion as ion_text
 from kestra_stream.expressions.errors import ExpressionError
 
 
@@ -22,7 +22,12 @@ def from_json(json: Any = None) -> Any:
 
 
 def from_ion(ion: Any = None) -> Any:
-    return None if ion is None else _ion.loads(str(ion))
+    if ion is None:
+        return None
+    try:
+        return ion_text.loads(str(ion))
+    except ion_text.IonError as error:
+        raise ExpressionError(str(error)) from None
 
 
 def yaml(yaml: Any = None) -> Any:
