@@ -89,11 +89,15 @@ class _BaseKVStore:
 
     def purge_expired(self, namespace: str) -> list[str]:
         """Remove expired pairs (what ``PurgeKV`` and Kestra's cleaner do)."""
+        return self.purge(namespace, lambda entry, now: entry.expired(now))
+
+    def purge(self, namespace: str, selected: Callable[[KVEntry, float], bool]) -> list[str]:
+        """Remove the pairs (expired ones included) for which ``selected(entry, now)`` holds."""
         now = self._clock()
         purged = []
         for key in self._all_keys(namespace):
             found = self._load(namespace, key)
-            if found is not None and found.expired(now) and self._drop(namespace, key):
+            if found is not None and selected(found, now) and self._drop(namespace, key):
                 purged.append(key)
         return sorted(purged)
 

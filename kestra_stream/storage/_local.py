@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -74,14 +75,14 @@ class LocalStorage:
     def list(self, uri: str) -> list[FileInfo]:
         path, target = self._file(uri)
         if target.is_file():
-            return [FileInfo(uri=storage_uri(path), size=target.stat().st_size)]
+            return [_info(storage_uri(path), target)]
         if not target.is_dir():
             return []
         found = []
         for file in target.rglob("*"):
             if file.is_file() and not file.name.startswith(".tmp-"):
                 relative = file.relative_to(self._tenant_root).as_posix()
-                found.append(FileInfo(uri=storage_uri("/" + relative), size=file.stat().st_size))
+                found.append(_info(storage_uri("/" + relative), file))
         return sorted(found, key=lambda info: info.uri)
 
     def delete(self, uri: str) -> bool:
@@ -99,3 +100,8 @@ class LocalStorage:
         if target.is_dir() and target != self._tenant_root:
             shutil.rmtree(target, ignore_errors=True)
         return deleted
+
+
+def _info(uri: str, file: Path) -> FileInfo:
+    stat = file.stat()
+    return FileInfo(uri=uri, size=stat.st_size, updated=datetime.fromtimestamp(stat.st_mtime, UTC))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, Protocol
 
 CHUNK_SIZE = 1024 * 1024
@@ -20,6 +21,8 @@ class StorageFileNotFoundError(FileNotFoundError):
 class FileInfo:
     uri: str
     size: int
+    updated: datetime | None = None
+    """Last modification, when the backend knows it."""
 
 
 class Storage(Protocol):

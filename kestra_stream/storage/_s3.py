@@ -116,13 +116,13 @@ class S3Storage:
         path, key = self._key(uri)
         prefix = key if path == "/" else key + "/"
         found = [
-            FileInfo(uri=self._uri_of(item.object_name), size=int(item.size or 0))
+            FileInfo(uri=self._uri_of(item.object_name), size=int(item.size or 0), updated=item.last_modified)
             for item in self._client.list_objects(bucket_name=self._bucket, prefix=prefix, recursive=True)
             if not item.is_dir
         ]
         single = self._stat(uri) if path != "/" else None
         if single is not None:
-            found.append(FileInfo(uri=storage_uri(path), size=int(single.size)))
+            found.append(FileInfo(uri=storage_uri(path), size=int(single.size), updated=single.last_modified))
         return sorted(found, key=lambda info: info.uri)
 
     def delete(self, uri: str) -> bool:

@@ -46,3 +46,58 @@ def test_loop_transmit_failed_false_runs_every_iteration_and_succeeds(engine: En
     assert run_of(done, "loop").state.current is StateType.SUCCESS
     assert sorted((run.outputs or {})["value"] for run in runs(done)["after"]) == ["ok", "ok2"]
     assert run_of(done, "next").outputs == {"value": '{"SUCCESS":2,"FAILED":1}'}
+
+
+def test_assert_counts_failed_conditions_and_appends_the_error_message(engine: Engine) -> None:
+    execution_id = engine.run("core_assert", inputs={"param": "ok"})
+    done = engine.wait_done(execution_id)
+    assert done.state.current is StateType.FAILED, task_states(done)
+    assert run_of(done, "assert_ok").state.current is StateType.SUCCESS
+    assert run_of(done, "assert_ko").state.current is StateType.FAILED
+    errors = [entry.message for entry in engine.logs_of(execution_id) if entry.level.value == "ERROR"]
+    assert "Assertion `{{ 1 + 1 == 3 }}` failed!" in errors
+    assert "Assertion `{{ 'x' == 'y' }}` failed!" in errors
+    assert "2 assertions failed!\nextra ok" in errors
+
+
+def test_reverse_filter_and_deduplicate_items_as_kestra(engine: Engine) -> None:
+    done = engine.wait_done(engine.run("core_items"))
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    # recorded from Kestra 1.3.31 (../shared/kestra-reference/run.sh): same files and counters
+    assert run_of(done, "contents").outputs == {
+        "value": '{id:3,name:"a",price:30}\n{id:2,name:"b",price:20}\n{id:1,name:"a",price:10}\n'
+        '|{id:2,name:"b",price:20}\n{id:3,name:"a",price:30}\n'
+        '|{id:2,name:"b",price:20}\n'
+        '|{id:2,name:"b",price:20}\n{id:3,name:"a",price:30}\n'
+    }
+    filtered = run_of(done, "filter").outputs or {}
+    assert (filtered["processedItemsTotal"], filtered["droppedItemsTotal"]) == (3, 1)
+    dedup = run_of(done, "dedup").outputs or {}
+    assert (dedup["numKeys"], dedup["processedItemsTotal"], dedup["droppedItemsTotal"]) == (2, 3, 1)
+    assert str((run_of(done, "reverse").outputs or {})["uri"]).endswith(".ion")
+
+
+def test_namespace_upload_download_delete_and_purge_files(engine: Engine) -> None:
+    done = engine.wait_done(engine.run("core_namespace_files"))
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    assert run_of(done, "upload").outputs is None  # Kestra 1.3.31 returns no outputs either
+    listed = sorted((run_of(done, "download").outputs or {})["files"])
+    assert listed[0] == "/scripts/listed/" + listed[0].rsplit("/", 1)[-1]
+    assert listed[1] == "/scripts/main.py"
+    assert str((run_of(done, "read_downloaded").outputs or {})["value"]).endswith("print('hello')")
+    assert sorted((run_of(done, "after_delete").outputs or {})["files"]) == ["/other/keep.txt"]
+    assert (run_of(done, "purge").outputs or {}) == {"size": 1}
+    assert (run_of(done, "after_purge").outputs or {}) == {"files": {}}
+
+
+def test_purge_current_execution_files_and_purge_kv(engine: Engine) -> None:
+    execution_id = engine.run("core_purge_storage_kv")
+    done = engine.wait_done(execution_id)
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    assert any("/write/" in uri for uri in (run_of(done, "purge_files").outputs or {})["uris"])
+    assert run_of(done, "exists").outputs == {"value": "false"}
+    assert run_of(done, "purge_expired").outputs == {"size": 1}  # the child namespace's expired key
+    assert run_of(done, "purge_tmp").outputs == {"size": 1}
+    keys = (run_of(done, "keys").outputs or {}).get("keys", [])
+    assert f"keep_{execution_id}" in keys
+    assert f"tmp_{execution_id}" not in keys
