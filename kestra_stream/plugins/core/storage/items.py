@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kestra_stream.expressions import ExpressionEngine
-from kestra_stream.expressions._ion import loads as ion_loads
+from kestra_stream.ion import loads as ion_loads
 from kestra_stream.plugins.base import RunnableTask, dynamic
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.core._values import as_text
