@@ -21,7 +21,7 @@ from kestra_stream.expressions.errors import ExpressionError
 from kestra_stream.expressions.filters import build_filters
 from kestra_stream.expressions.functions import build_functions
 from kestra_stream.expressions.functions._context import SERVICES_KEY
-from kestra_stream.expressions.services import ExpressionServices
+from kestra_stream.expressions.services import ExpressionServices, LazyServices, ServicesResolver
 from kestra_stream.expressions.tests_ import TESTS
 from kestra_stream.user_regex import RegexError
 
@@ -57,6 +57,8 @@ class ExpressionEngine:
     """Renders Kestra (Pebble) templates with a sandboxed Jinja2 environment.
 
     ``services`` are the default runtime services (secrets, KV…); each call may pass its own.
+    ``services_for`` derives them from each render's variables instead (a process rendering for many
+    executions: ``kv()`` in the flow's namespace, ``read()`` of the execution's files…).
     ``time_zone`` is the server zone used by date filters without ``timeZone`` (default: ``TZ``
     or UTC). ``recursive_rendering`` restores Kestra's pre-0.14 behaviour (re-render outputs).
     """
@@ -65,11 +67,13 @@ class ExpressionEngine:
         self,
         *,
         services: ExpressionServices | None = None,
+        services_for: ServicesResolver | None = None,
         time_zone: str | None = None,
         cache_size: int = 2048,
         recursive_rendering: bool = False,
     ) -> None:
         self.services = services or ExpressionServices()
+        self.services_for = services_for
         self.recursive_rendering = recursive_rendering
         zone = (
             _java_time.zone(time_zone, _java_time.default_zone()) if time_zone else _java_time.default_zone()
@@ -97,7 +101,12 @@ class ExpressionEngine:
     def _variables(self, context: Mapping[str, Any], services: ExpressionServices | None) -> dict[str, Any]:
         # Functions are merged here once: Jinja's own merge walks a slow ChainMap on every render.
         variables = {**self._functions, **context}
-        variables[SERVICES_KEY] = services or self.services
+        if services is not None:
+            variables[SERVICES_KEY] = services
+        elif self.services_for is not None:
+            variables[SERVICES_KEY] = LazyServices(self.services_for, context)
+        else:
+            variables[SERVICES_KEY] = self.services
         return variables
 
     # -- rendering ----------------------------------------------------------------------------

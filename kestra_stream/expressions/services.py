@@ -51,6 +51,27 @@ class ExpressionServices:
     app_link: Callable[..., str] | None = None
 
 
+ServicesResolver = Callable[[Mapping[str, Any]], ExpressionServices]
+"""The services of one render, derived from its variables (``flow``, ``execution``…): what a process
+that renders for many executions (executor, webserver, scheduler) gives its engine."""
+
+
+class LazyServices:
+    """A resolver applied to one render's variables the first time a function needs a service."""
+
+    __slots__ = ("_context", "_resolved", "_resolver")
+
+    def __init__(self, resolver: ServicesResolver, context: Mapping[str, Any]) -> None:
+        self._resolver = resolver
+        self._context = context
+        self._resolved: ExpressionServices | None = None
+
+    def get(self) -> ExpressionServices:
+        if self._resolved is None:
+            self._resolved = self._resolver(self._context)
+        return self._resolved
+
+
 def require(service: Any, function_name: str) -> Any:
     if service is None:
         raise ExpressionError(

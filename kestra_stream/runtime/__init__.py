@@ -1,6 +1,7 @@
 """Running a task attempt: the concrete run context, sinks, timeouts, cancellation and failures."""
 
 from kestra_stream.runtime._context import ExpressionRenderer, TaskRunContext
+from kestra_stream.runtime._expression_services import rendering_engine, rendering_services
 from kestra_stream.runtime._files import FileAccessError
 from kestra_stream.runtime._logger import TaskRunLogger
 from kestra_stream.runtime._run import run_task
@@ -37,6 +38,8 @@ __all__ = [
     "current_token",
     "flow_namespace",
     "normalize_level",
+    "rendering_engine",
+    "rendering_services",
     "run_task",
     "storage_services",
 ]

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from kestra_stream.expressions import ExpressionEngine
 from kestra_stream.expressions.errors import ExpressionError
-from kestra_stream.expressions.services import ERROR_LOGS_VARIABLE, ExpressionServices
+from kestra_stream.expressions.services import ERROR_LOGS_VARIABLE, ExpressionServices, ServicesResolver
 from kestra_stream.plugins.context import KVStore
 from kestra_stream.runtime.sinks import TaskRunIdentity
 from kestra_stream.storage import (
@@ -49,12 +50,16 @@ class AttemptFiles:
         self._identity = identity
         self._storage = storage
         self._allowed_local_paths = tuple(allowed_local_paths)
-        self._prefixes = [
-            execution_prefix(
-                namespace=identity.namespace, flow_id=identity.flow_id, execution_id=identity.execution_id
-            )
-            + "/"
-        ]
+        self._prefixes = (
+            [
+                execution_prefix(
+                    namespace=identity.namespace, flow_id=identity.flow_id, execution_id=identity.execution_id
+                )
+                + "/"
+            ]
+            if identity.execution_id  # none before an execution exists (inputs, triggers)
+            else []
+        )
         trigger = variables.get("trigger")
         if isinstance(trigger, Mapping):  # a subflow or flow trigger: the parent execution's files
             parent = (trigger.get("namespace"), trigger.get("flowId"), trigger.get("executionId"))
@@ -196,4 +201,52 @@ def attempt_services(
         is_file_empty=files.is_empty,
         error_logs=lambda: error_logs(identity, variables),
         tasks_with_state=lambda state: tasks_with_state(variables, state),
+    )
+
+
+def _text(variables: Mapping[str, Any], scope: str, key: str) -> str:
+    section = variables.get(scope)
+    value = section.get(key) if isinstance(section, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
+def rendering_services(
+    base: ExpressionServices,
+    *,
+    storage: Storage,
+    kv: KVStore,
+    allowed_local_paths: Sequence[Path] = (),
+) -> ServicesResolver:
+    """The services of a render outside a worker (the executor's If/Switch/runIf/flow outputs, the
+    webserver's and the scheduler's renderings), bound to the ``flow``/``execution``/``task``/
+    ``taskrun`` of each render's variables like :func:`attempt_services` binds them to an attempt."""
+    allowed = tuple(path.resolve() for path in allowed_local_paths)
+
+    def resolve(variables: Mapping[str, Any]) -> ExpressionServices:
+        identity = TaskRunIdentity(
+            namespace=_text(variables, "flow", "namespace"),
+            flow_id=_text(variables, "flow", "id"),
+            execution_id=_text(variables, "execution", "id"),
+            task_id=_text(variables, "task", "id"),
+            task_run_id=_text(variables, "taskrun", "id"),
+            tenant_id=_text(variables, "flow", "tenantId") or "main",
+        )
+        return attempt_services(
+            base, identity=identity, variables=variables, storage=storage, kv=kv, allowed_local_paths=allowed
+        )
+
+    return resolve
+
+
+def rendering_engine(*, storage: Storage, allowed_local_paths: Sequence[Path] = ()) -> ExpressionEngine:
+    """An engine for a process rendering for many executions, its services bound to each render."""
+    from kestra_stream.kv import StorageKVStore
+
+    return ExpressionEngine(
+        services_for=rendering_services(
+            ExpressionServices(),
+            storage=storage,
+            kv=StorageKVStore(storage=storage),
+            allowed_local_paths=allowed_local_paths,
+        )
     )

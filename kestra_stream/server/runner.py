@@ -31,6 +31,7 @@ from kestra_stream.indexer import Indexer, IndexerOptions
 from kestra_stream.kv import StorageKVStore
 from kestra_stream.queue import KafkaQueue, MemoryQueue, Queue, queue_from_config
 from kestra_stream.repository import ElasticsearchRepository, MemoryRepository
+from kestra_stream.runtime import rendering_engine
 from kestra_stream.scheduler.service import Scheduler
 from kestra_stream.server.instances import (
     Heartbeater,
@@ -81,10 +82,12 @@ class ServerPlan:
         )
 
 
-def default_handler(queue: Queue) -> Handler:
+def default_handler(queue: Queue, storage: Storage) -> Handler:
+    """The core with an engine whose ``kv()``/``read()``/… reach this process's storage (the core
+    itself does no I/O: the services are the shell's, injected through the engine)."""
     from kestra_stream.executor.core import CoreSettings, handle
 
-    settings = CoreSettings(message_limit=queue.message_limit)
+    settings = CoreSettings(engine=rendering_engine(storage=storage), message_limit=queue.message_limit)
     return functools.partial(handle, settings=settings)
 
 
@@ -228,7 +231,7 @@ class Server:
         log.info("server.identity", identity=self._identity.name)
         self._processor = ExecutorProcessor(
             queue=self._queue,
-            handler=self._handler or default_handler(self._queue),
+            handler=self._handler or default_handler(self._queue, self._storage()),
             flows=self._flows,
             options=ProcessorOptions(transactional_id=self._transactional_id("executor")),
         )
@@ -332,14 +335,16 @@ class Server:
         )
         name = self._scheduler_identity.name
         instance_id = self._queue.group_id(name) if isinstance(self._queue, KafkaQueue) else name
+        storage = self._storage()
         settings = SchedulerSettings(
-            recover_missed_schedules=recover_default_from(self._config.get("kestra.plugins.configurations"))
+            engine=rendering_engine(storage=storage),
+            recover_missed_schedules=recover_default_from(self._config.get("kestra.plugins.configurations")),
         )
         self._scheduler = Scheduler(
             queue=self._queue,
             # polling evaluations go to the workers (``worker-jobs``), as in Kestra
             options=SchedulerOptions(instance_id=instance_id, settings=settings, polling_on_workers=True),
-            storage=self._storage(),
+            storage=storage,
             defaults=global_plugin_defaults(self._config),
         )
         log.info("server.scheduler_identity", identity=name)

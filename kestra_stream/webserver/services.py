@@ -12,13 +12,13 @@ from aiohttp import web
 
 from kestra_stream import __version__
 from kestra_stream.config import Config
-from kestra_stream.expressions import ExpressionEngine
 from kestra_stream.flows import global_plugin_defaults
 from kestra_stream.kv import StorageKVStore
 from kestra_stream.plugins.registry import PluginRegistry
 from kestra_stream.plugins.registry import registry as default_registry
 from kestra_stream.queue import Queue, TopicLike
 from kestra_stream.repository import Repository
+from kestra_stream.runtime import rendering_engine
 from kestra_stream.storage import Storage
 from kestra_stream.webserver.followers import ExecutionStates, FlowView, LogStream
 
@@ -103,7 +103,7 @@ class WebServices:
         self.registry = registry or default_registry
         self.settings = settings or WebSettings.from_config(config)
         self.kv = StorageKVStore(storage=storage)
-        self.engine = ExpressionEngine()
+        self.engine = rendering_engine(storage=storage)
         self.flows = FlowView(queue=queue, defaults=list(global_plugin_defaults(config)))
         self.executions = ExecutionStates(queue=queue)
         self.logs = LogStream(queue=queue)

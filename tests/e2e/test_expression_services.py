@@ -30,3 +30,15 @@ def test_kv_after_kv_set_and_read_of_a_written_file(engine: Engine) -> None:
     assert (run_of(done, "get").outputs or {})["value"] == f"hello {execution_id}"
     content = "content of kv_and_read"
     assert (run_of(done, "read").outputs or {})["value"] == f"{content}|{len(content)}|true"
+
+
+def test_executor_renderings_reach_kv_and_files(engine: Engine) -> None:
+    """If/Switch/runIf/flow outputs are rendered by the executor: the services are there too."""
+    execution_id = engine.run("executor_services")
+    done = engine.wait_done(execution_id)
+    assert done.state.current is StateType.SUCCESS, (task_states(done), engine.logs_of(execution_id))
+    states = task_states(done)
+    assert states["matched"] == "SUCCESS" and states["gated"] == "SUCCESS", states
+    outputs = done.outputs or {}
+    assert outputs["stored"] == f"yes|written|{len('written')}"
+    assert outputs["succeeded"] >= 4

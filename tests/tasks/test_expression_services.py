@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import io
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,11 @@ import kestra_stream.plugins.core  # noqa: F401  (registers the tasks)
 from kestra_stream.expressions import ExpressionEngine, ExpressionServices
 from kestra_stream.expressions.errors import ExpressionError
 from kestra_stream.expressions.services import ERROR_LOGS_VARIABLE
-from kestra_stream.kv import InMemoryKVStore
+from kestra_stream.kv import InMemoryKVStore, StorageKVStore
 from kestra_stream.plugins.base import RunnableTask
 from kestra_stream.plugins.registry import registry
-from kestra_stream.runtime import TaskRunContext, run_task
-from kestra_stream.storage import LocalStorage, namespace_file
+from kestra_stream.runtime import TaskRunContext, rendering_engine, run_task
+from kestra_stream.storage import LocalStorage, execution_prefix, namespace_file
 
 from .conftest import MakeContext
 
@@ -156,3 +157,22 @@ def test_services_are_built_once_per_attempt(ctx: TaskRunContext) -> None:
     first = ctx.expression_services
     ctx.render("{{ flow.id }}")
     assert ctx.expression_services is first
+
+
+def test_rendering_engine_binds_the_services_to_each_render(local_storage: LocalStorage) -> None:
+    """The engine of the executor, webserver and scheduler: kv() in the render's flow namespace,
+    read() of that execution's files only (another execution's file is refused)."""
+    storage = local_storage
+    StorageKVStore(storage=storage).set("company.team", "flag", "on")
+    mine = execution_prefix(namespace="company.team", flow_id="f", execution_id="e1") + "/out.txt"
+    theirs = execution_prefix(namespace="company.team", flow_id="f", execution_id="e2") + "/out.txt"
+    for path in (mine, theirs):
+        storage.put(path, io.BytesIO(b"data"))
+    engine = rendering_engine(storage=storage)
+    context = {"flow": {"namespace": "company.team", "id": "f"}, "execution": {"id": "e1"}}
+    rendered = engine.render("{{ kv('flag') }}|{{ read('kestra:///" + mine + "') }}", context)
+    assert rendered == "on|data"
+    with pytest.raises(ExpressionError, match="didn't belong to the current execution"):
+        engine.render("{{ read('kestra:///" + theirs + "') }}", context)
+    # no execution yet (an input's expression, a trigger): kv() works, execution files do not
+    assert engine.render("{{ kv('flag') }}", {"flow": {"namespace": "company.team", "id": "f"}}) == "on"

@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2.runtime import Context
 
-from kestra_stream.expressions.services import ExpressionServices
+from kestra_stream.expressions.services import ExpressionServices, LazyServices
 
 SERVICES_KEY = "kestra-services"
 DEPTH_KEY = "kestra-render-depth"
@@ -15,6 +15,8 @@ DEPTH_KEY = "kestra-render-depth"
 
 def services(context: Context) -> ExpressionServices:
     found = context.get(SERVICES_KEY)
+    if isinstance(found, LazyServices):
+        return found.get()
     return found if isinstance(found, ExpressionServices) else ExpressionServices()
 
 
