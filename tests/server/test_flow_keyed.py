@@ -9,8 +9,10 @@ from pathlib import Path
 from engine_helpers import ended, engine, submit, wait_for
 from queue_backends import MakeQueue
 
+from kestra_stream.executor.messages import ResumeExecution
 from kestra_stream.models.execution import Execution
 from kestra_stream.models.state import StateType
+from kestra_stream.queue import Queue, TopicRef
 
 
 def concurrency_flow(behavior: str) -> str:
@@ -47,32 +49,59 @@ def test_queue_behavior_runs_executions_one_at_a_time(make_queue: MakeQueue, tmp
         assert next_start >= previous_end, intervals
 
 
+def held_flow(flow_id: str, behavior: str) -> str:
+    """Limit 1 held by a Pause: the slot stays taken until the test resumes the holder (a Sleep could
+    end between two reads of the changelog on a loaded machine, and the extra execution would run)."""
+    return f"""
+id: {flow_id}
+namespace: keyed
+concurrency:
+  limit: 1
+  behavior: {behavior}
+tasks:
+  - id: hold
+    type: io.kestra.plugin.core.flow.Pause
+"""
+
+
+def resume(queue: Queue, execution_id: str) -> None:
+    producer = queue.producer()
+    producer.produce(
+        TopicRef("executions"),
+        key=execution_id.encode(),
+        value=ResumeExecution(execution_id=execution_id).to_json(),
+    )
+    producer.flush(10)
+
+
 def test_cancel_and_fail_behaviors_end_the_extra_execution(make_queue: MakeQueue, tmp_path: Path) -> None:
     queue = make_queue()
-    flows = {
-        "limited": concurrency_flow("CANCEL"),
-        "limited_fail": concurrency_flow("FAIL").replace("id: limited", "id: limited_fail"),
-    }
+    flows = {"limited": held_flow("limited", "CANCEL"), "limited_fail": held_flow("limited_fail", "FAIL")}
     with engine(queue, tmp_path, flows):
         first = submit(queue, "keyed", "limited")
         first_fail = submit(queue, "keyed", "limited_fail")
         wait_for(
             queue,
             lambda found: all(
-                key in found and found[key].state.current is StateType.RUNNING for key in (first, first_fail)
+                key in found and found[key].state.current is StateType.PAUSED for key in (first, first_fail)
             ),
         )
         cancelled = submit(queue, "keyed", "limited")
         failed = submit(queue, "keyed", "limited_fail")
-        found = wait_for(queue, ended([first, first_fail, cancelled, failed]), timeout=90)
-        # the slots were released: a later execution runs again
+        extras = wait_for(queue, ended([cancelled, failed]), timeout=90)
+        for holder in (first, first_fail):
+            resume(queue, holder)
+        found = wait_for(queue, ended([first, first_fail]), timeout=90)
+        # the slots were released: a later execution runs again (and pauses: it got the slot)
         again = submit(queue, "keyed", "limited")
-        after = wait_for(queue, ended([again]), timeout=60)
+        after = wait_for(
+            queue, lambda found: again in found and found[again].state.current is StateType.PAUSED, timeout=60
+        )
+    assert extras[cancelled].state.current is StateType.CANCELLED
+    assert extras[failed].state.current is StateType.FAILED
     assert found[first].state.current is StateType.SUCCESS
     assert found[first_fail].state.current is StateType.SUCCESS
-    assert found[cancelled].state.current is StateType.CANCELLED
-    assert found[failed].state.current is StateType.FAILED
-    assert after[again].state.current is StateType.SUCCESS
+    assert after[again].state.current is StateType.PAUSED
 
 
 UPSTREAM = """
