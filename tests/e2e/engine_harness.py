@@ -79,6 +79,7 @@ class Engine:
     def __init__(self, *, queue: Queue, storage: Path, backend: str, worker_threads: int = 8) -> None:
         self.backend = backend
         self.queue = queue
+        self.storage_path = storage
         config = Config().with_overrides({"kestra.storage.local.base-path": str(storage)})
         self.server = Server(
             config=config,

@@ -1,0 +1,115 @@
+"""The jdbc plugins through the worker, end to end on both backends: SQLite and DuckDB (embedded),
+PostgreSQL (the real server of ``deploy/infra.sh``): every fetchType, parameters, ION files,
+DuckDB's inputFiles/outputFiles, and bad SQL failing the task into the flow's errors branch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engine_harness import Engine, run_of, task_states
+
+from kestra_stream.expressions import _ion
+from kestra_stream.models import StateType
+from kestra_stream.storage import LocalStorage
+
+
+def _outputs(execution: Any, task_id: str) -> dict[str, Any]:
+    return dict(run_of(execution, task_id).outputs or {})
+
+
+def _read_ion(engine: Engine, uri: str) -> list[Any]:
+    storage = LocalStorage(base_path=engine.storage_path)
+    with storage.get(uri) as handle:
+        text = handle.read().decode()
+    return [_ion.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _raw(engine: Engine, uri: str) -> str:
+    with LocalStorage(base_path=engine.storage_path).get(uri) as handle:
+        return handle.read().decode()
+
+
+def test_sqlite_every_fetch_type(engine: Engine, tmp_path: Path) -> None:
+    database = tmp_path / f"{engine.backend}.db"
+    done = engine.wait_done(engine.run("jdbc_sqlite", inputs={"db": str(database)}))
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    setup = _outputs(done, "setup")["outputs"]
+    assert setup == [{"row": {"n": 2}, "size": 1}]
+    one = _outputs(done, "one")
+    assert one["size"] == 1
+    assert one["row"] == {
+        "name": "semi; colon",
+        "price": 1.5,
+        "released": "2024-01-02",
+        "updated_at": "2024-01-02T09:00:00Z",  # a local time of Europe/Paris, as an Instant
+        "payload": "aGk=",
+    }
+    assert _outputs(done, "all") == {
+        "rows": [{"id": 1, "name": "semi; colon"}, {"id": 2, "name": "plain"}],
+        "size": 2,
+    }
+    store = _outputs(done, "store")
+    assert store["size"] == 2 and store["uri"].startswith("kestra:///") and store["uri"].endswith(".ion")
+    raw = _raw(engine, store["uri"])
+    assert raw.splitlines()[0] == (
+        '{id:1,name:"semi; colon",price:1.5e0,released:2024-01-02,'
+        "updated_at:2024-01-02T10:00:00.000Z,payload:{{aGk=}}}"
+    )
+    rows = _read_ion(engine, store["uri"])
+    assert [row["name"] for row in rows] == ["semi; colon", "plain"]
+    assert _outputs(done, "none") == {}
+    logs = [entry.message or "" for entry in engine.logs_of(done.id) if entry.task_id == "count"]
+    assert logs == ["rows=2 first=semi; colon stored=2"]
+
+
+def test_duckdb_files_types_and_queries(engine: Engine) -> None:
+    done = engine.wait_done(engine.run("jdbc_duckdb"))
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    query = _outputs(done, "query")
+    assert query["size"] == 3
+    lines = _raw(engine, query["uri"]).splitlines()
+    assert lines[0] == (
+        '{order_id:1,customer:"ann",total:10.50,ordered_on:2024-01-02,'
+        'ts:ZonedDateTime::"2024-01-02T11:00:00+01:00[Europe/Paris]",'
+        'tstz:OffsetDateTime::"2024-01-02T11:00:00+01:00",'
+        'pair:[1,2],nested:{c:"ann"},doc:{k:[1,2]}}'
+    )
+    summary = query["outputFiles"]["summary"]
+    assert _raw(engine, summary).splitlines() == ["customer,spent", "ann,17.5", "bob,3.25"]
+    queries = _outputs(done, "queries")["outputs"]
+    assert queries == [
+        {"rows": [{"total": 10}], "size": 1},
+        {"rows": [{"i": 3}, {"i": 4}], "size": 2},
+    ]
+    assert _outputs(done, "reread")["row"] == {"customer": "ann", "spent": 17.5}
+
+
+@pytest.mark.parametrize(
+    ("database", "url", "sql", "message"),
+    [
+        ("sqlite", "jdbc:sqlite::memory:", "SELECT * FROM missing_table", "no such table: missing_table"),
+        ("sqlite", "jdbc:sqlite::memory:", "SELEKT 1", 'near "SELEKT": syntax error'),
+        ("sqlite", "jdbc:sqlite::memory:", "SELECT 1; SELECT 2", "support only a single SQL statement"),
+        ("sqlite", "jdbc:mysql://nowhere/db", "SELECT 1", "URL should start with `jdbc:sqlite`"),
+        (
+            "duckdb",
+            "jdbc:duckdb:",
+            "SELECT * FROM missing_table",
+            "Table with name missing_table does not exist",
+        ),
+        ("duckdb", "jdbc:duckdb:", "SELECT * FROM read_csv_auto('absent.csv')", "absent.csv"),
+    ],
+    ids=["sqlite-table", "sqlite-syntax", "sqlite-two", "sqlite-scheme", "duckdb-table", "duckdb-file"],
+)
+def test_bad_sql_fails_into_errors_branch(
+    engine: Engine, database: str, url: str, sql: str, message: str
+) -> None:
+    done = engine.wait_done(engine.run(f"jdbc_error_{database}", inputs={"url": url, "sql": sql}))
+    assert done.state.current is StateType.FAILED
+    assert task_states(done) == {"broken": "FAILED", "handled": "SUCCESS"}
+    errors = [entry.message or "" for entry in engine.logs_of(done.id) if entry.task_id == "broken"]
+    assert any(message in line for line in errors), errors
+    handled = [entry.message or "" for entry in engine.logs_of(done.id) if entry.task_id == "handled"]
+    assert handled and message in handled[0], handled
