@@ -35,7 +35,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-
 from kestra_stream.expressions._ion import _float as _ion_float
 from kestra_stream.expressions._ion import _symbol
 
