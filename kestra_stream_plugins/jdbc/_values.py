@@ -35,8 +35,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-from kestra_stream.expressions._ion import _float as _ion_float
-from kestra_stream.expressions._ion import _symbol
+
+from kestra_stream.ion._writer import _field_name as _symbol
+from kestra_stream.ion._writer import _float as _ion_float
+from kestra_stream.ion._writer import _string
 
 Converter = Callable[[Any], Any]
 
@@ -179,7 +181,7 @@ def ion_value(value: Any) -> str:
         return "null"
     kind = type(value)
     if kind is str:
-        return orjson.dumps(value).decode()
+        return _string(value)
     if kind is bool:
         return "true" if value else "false"
     if kind is int:
@@ -202,12 +204,12 @@ def ion_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ",".join(ion_value(item) for item in value) + "]"
     if isinstance(value, str):
-        return orjson.dumps(str(value)).decode()
+        return _string(str(value))
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, float):
         return _ion_float(float(value))
-    return orjson.dumps(str(value)).decode()
+    return _string(str(value))
 
 
 def ion_struct(row: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from engine_harness import Engine, run_of, task_states
 
-from kestra_stream.expressions import _ion
+from kestra_stream import ion as _ion
 from kestra_stream.models import StateType
 from kestra_stream.storage import LocalStorage
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kestra_stream.expressions import _ion
+from kestra_stream import ion as _ion
 from kestra_stream.plugins import registry
 from kestra_stream.plugins.registry import ENTRY_POINT_GROUP
 from kestra_stream_plugins.jdbc._sql import ParameterError, bind_named, split_statements
