@@ -4,11 +4,11 @@ produce commands and changelog records, one transaction per batch (docs/engine.m
 The handler is injected (``core.handle`` in production) so the shell is tested on its own.
 
 Flows published a moment before their execution: the flows lookup is followed on another thread, so
-a ``NewExecution`` may reference a flow (or revision) it has not read yet. When the lookup implements
-:class:`FlowCatchUp` (``FlowCache`` does), the processor asks it to catch up to the flows topic's
-current end before handling a new execution of an unknown flow (bounded by
-``ProcessorOptions.flow_catch_up_timeout``); only then does the core fail it ("Unable to find flow").
-Known flows never wait: the check is one dictionary lookup. The batch waits while a miss is caught
+a ``NewExecution`` (or a Subflow, ForEachItem… of a running one) may reference a flow (or revision)
+it has not read yet. When the lookup implements :class:`FlowCatchUp` (``FlowCache`` does), every
+lookup of the core that misses first catches the lookup up to the flows topic's current end (bounded
+by ``ProcessorOptions.flow_catch_up_timeout``); only then does the core fail it ("Unable to find
+flow"). Known flows never wait: the check is one dictionary lookup. The batch waits while a miss is caught
 up (usually a few milliseconds): deferring the event instead would need the deferral itself to be
 durable (the record's offset commits with the batch), which the changelog has no place for.
 """
@@ -39,6 +39,7 @@ from kestra_stream.executor._store import StateStore
 from kestra_stream.executor.core import ExecutorEvent, FlowLookup, Outcome, TimerFired, WorkerDied
 from kestra_stream.executor.messages import NewExecution, WorkerTaskResult
 from kestra_stream.executor.state import ExecutorState
+from kestra_stream.flows.model import Flow
 from kestra_stream.models.state import StateType
 from kestra_stream.queue import (
     Outgoing,
@@ -65,6 +66,25 @@ class FlowCatchUp(Protocol):
     def await_flow(self, namespace: str, flow_id: str, revision: int | None, timeout: float) -> bool:
         """Make sure every flow published so far is known (at once when this one is); whether it is."""
         ...
+
+
+class _CatchingUp:
+    """The core's flows lookup: a miss first catches the flows topic up to its current end."""
+
+    def __init__(self, flows: FlowLookup, catch_up: FlowCatchUp, timeout: float) -> None:
+        self._flows = flows
+        self._catch_up = catch_up
+        self._timeout = timeout
+        source = getattr(flows, "flows_with_flow_triggers", None)
+        if source is not None:  # FlowTriggerSource, looked up by the core with getattr
+            self.flows_with_flow_triggers = source
+
+    def __call__(self, namespace: str, flow_id: str, revision: int | None) -> Flow | None:
+        try:
+            self._catch_up.await_flow(namespace, flow_id, revision, self._timeout)
+        except Exception:  # the lookup answers what it has: the core decides
+            log.exception("executor.flow_catch_up_failed", namespace=namespace, flow_id=flow_id)
+        return self._flows(namespace, flow_id, revision)
 
 
 def utc_now() -> datetime:
@@ -105,8 +125,11 @@ class ExecutorProcessor:
     ) -> None:
         self._queue = queue
         self._handler = handler
-        self._flows = flows
-        self._catch_up = flows if isinstance(flows, FlowCatchUp) else None
+        self._flows: FlowLookup = (
+            _CatchingUp(flows, flows, options.flow_catch_up_timeout)
+            if isinstance(flows, FlowCatchUp)
+            else flows
+        )
         self._options = options
         self._clock = clock
         self._store = StateStore()
@@ -278,8 +301,6 @@ class ExecutorProcessor:
         self, batch: _Batch, execution_id: str, partition: int, event: ExecutorEvent, now: datetime
     ) -> None:
         state = self._current(batch, execution_id)
-        if state is None and isinstance(event, NewExecution):
-            self._await_flow(event)
         try:
             outcome = self._handler(state, event, flows=self._flows, now=now)
         except Exception as error:
@@ -292,20 +313,6 @@ class ExecutorProcessor:
                 state, f"the executor failed on {type(event).__name__}: {error}", now, "core"
             )
         self._record_outcome(batch, execution_id, partition, state, outcome)
-
-    def _await_flow(self, event: NewExecution) -> None:
-        if self._catch_up is None:
-            return
-        execution = event.execution
-        try:
-            self._catch_up.await_flow(
-                execution.namespace,
-                execution.flow_id,
-                execution.flow_revision,
-                self._options.flow_catch_up_timeout,
-            )
-        except Exception:  # the lookup answers what it has: the core decides
-            log.exception("executor.flow_catch_up_failed", execution_id=execution.id)
 
     def _record_outcome(
         self, batch: _Batch, execution_id: str, partition: int, before: ExecutorState | None, outcome: Outcome

@@ -40,3 +40,36 @@ async def test_execute_right_after_update_runs_the_new_revision(api: Api, unique
             lambda lines: any("hello" in line["message"] for line in lines),
         )
         assert any(line["message"] == f"hello v{revision}" for line in logs), logs
+
+
+def _parent_flow(namespace: str) -> str:
+    return f"""id: parent
+namespace: {namespace}
+inputs:
+  - id: child
+    type: STRING
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: {namespace}
+    flowId: "{{{{ inputs.child }}}}"
+"""
+
+
+async def test_subflow_to_a_flow_created_right_before_the_parents_execution(api: Api, unique: str) -> None:
+    """The parent is known to the executor already, only the child is new (issue 10 bug 11): the
+    child's flow must be visible to the executor as the API answered its creation."""
+    await api.create_flow(hello_flow(unique, flow_id="warmup"))
+    await api.create_flow(_parent_flow(unique))
+    first = await api.run(unique, "parent", inputs={"child": "warmup"})
+    assert (await api.wait_state(first["id"], "SUCCESS", "FAILED"))["state"]["current"] == "SUCCESS"
+    created: list[str] = []
+    for index in range(10):
+        await api.create_flow(hello_flow(unique, flow_id=f"child{index}"))
+        execution = await api.run(unique, "parent", inputs={"child": f"child{index}"})
+        created.append(execution["id"])
+    ended = await asyncio.gather(
+        *(api.wait_state(execution_id, "SUCCESS", "FAILED", "WARNING", "KILLED") for execution_id in created)
+    )
+    failed = {e["id"]: e["state"]["current"] for e in ended if e["state"]["current"] != "SUCCESS"}
+    assert not failed, f"subflow calls to a flow created just before failed: {failed}"
