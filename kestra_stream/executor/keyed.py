@@ -94,8 +94,10 @@ class KeyedProcessor(Generic[S, R]):
         group_id: str | None = None,
         batch_size: int = 500,
         poll_timeout: float = 0.05,
+        static_membership: bool = False,
     ) -> None:
         self._queue = queue
+        self._static_membership = static_membership
         self._spec = spec
         self._transactional_id = transactional_id
         self._group_id = group_id or spec.name
@@ -125,6 +127,7 @@ class KeyedProcessor(Generic[S, R]):
             transactional_id=self._transactional_id,
             on_assign=self._assigned,
             on_revoke=self._revoked,
+            group_instance_id=self._transactional_id if self._static_membership else None,
         )
 
     def run(self, stop: threading.Event) -> None:

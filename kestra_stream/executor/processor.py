@@ -100,6 +100,8 @@ class ProcessorOptions:
     """Longest idle wait for input; timers due sooner shorten it."""
     flow_catch_up_timeout: float = 10.0
     """Longest wait for the flows lookup to catch up with an unknown flow of a new execution."""
+    static_membership: bool = False
+    """Join the group as a static member named by ``transactional_id`` (stable across restarts)."""
 
 
 @dataclass(kw_only=True)
@@ -149,6 +151,7 @@ class ExecutorProcessor:
             transactional_id=self._options.transactional_id,
             on_assign=self._assigned,
             on_revoke=self._revoked,
+            group_instance_id=self._options.transactional_id if self._options.static_membership else None,
         )
 
     def run(self, stop: threading.Event) -> None:

@@ -28,6 +28,8 @@ class IndexerOptions:
     idle_poll_interval: float = 0.02
     group_id: str = "indexer"
     topics: tuple[str, ...] = SOURCE_TOPICS
+    group_instance_id: str | None = None
+    """The stable name of this indexer in its groups (static membership, one group per topic)."""
 
     @classmethod
     def from_config(cls, config: Config) -> IndexerOptions:
@@ -62,7 +64,11 @@ class Indexer:
         # One group per topic (`indexer-logs`, ...): a group has one subscription, and each topic then
         # scales and lags on its own.
         self._consumers = [
-            self._queue.group_consumer(topic=topic, group_id=f"{self._options.group_id}-{topic}")
+            self._queue.group_consumer(
+                topic=topic,
+                group_id=f"{self._options.group_id}-{topic}",
+                group_instance_id=self._options.group_instance_id,
+            )
             for topic in self._options.topics
         ]
         try:

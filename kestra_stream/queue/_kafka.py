@@ -108,6 +108,7 @@ class KafkaQueue:
         transactional_id: str,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        group_instance_id: str | None = None,
     ) -> KafkaTransactionalConsumer:
         return KafkaTransactionalConsumer(
             queue=self,
@@ -116,6 +117,7 @@ class KafkaQueue:
             transactional_id=transactional_id,
             on_assign=on_assign,
             on_revoke=on_revoke,
+            group_instance_id=group_instance_id,
         )
 
     def group_consumer(
@@ -125,9 +127,15 @@ class KafkaQueue:
         group_id: str,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        group_instance_id: str | None = None,
     ) -> KafkaGroupConsumer:
         return KafkaGroupConsumer(
-            queue=self, topic=topic_ref(topic), group_id=group_id, on_assign=on_assign, on_revoke=on_revoke
+            queue=self,
+            topic=topic_ref(topic),
+            group_id=group_id,
+            on_assign=on_assign,
+            on_revoke=on_revoke,
+            group_instance_id=group_instance_id,
         )
 
     def broadcast_reader(
@@ -161,6 +169,14 @@ class KafkaQueue:
             message.value(),
             timestamp / 1000.0,
         )
+
+
+def _static_membership(group_instance_id: str | None) -> dict[str, str]:
+    """A static member is not removed from its group until ``session.timeout.ms`` has passed: the
+    same name presented again within it (a restarted process) takes the partitions back with no
+    rebalance. It does not leave on close either, so a stopped member that never returns holds its
+    partitions for one session timeout."""
+    return {} if group_instance_id is None else {"group.instance.id": group_instance_id}
 
 
 def _produce(producer: Producer, name: str, out: Outgoing, on_delivery: Any = None) -> None:
@@ -227,6 +243,7 @@ class KafkaTransactionalConsumer:
         transactional_id: str,
         on_assign: PartitionsCallback | None,
         on_revoke: PartitionsCallback | None,
+        group_instance_id: str | None = None,
     ) -> None:
         self._queue = queue
         self._transactional_id = transactional_id
@@ -246,6 +263,7 @@ class KafkaTransactionalConsumer:
                     "partition.assignment.strategy": "range",
                     "isolation.level": "read_committed",
                     "enable.auto.commit": False,
+                    **_static_membership(group_instance_id),
                 }
             )
         )
@@ -385,6 +403,7 @@ class KafkaGroupConsumer:
         group_id: str,
         on_assign: PartitionsCallback | None,
         on_revoke: PartitionsCallback | None,
+        group_instance_id: str | None = None,
     ) -> None:
         self._queue = queue
         self._topic = topic
@@ -401,6 +420,7 @@ class KafkaGroupConsumer:
                     "group.protocol": "classic",
                     "partition.assignment.strategy": "range",
                     "enable.auto.commit": False,
+                    **_static_membership(group_instance_id),
                 }
             )
         )

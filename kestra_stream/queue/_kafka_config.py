@@ -31,8 +31,8 @@ CONSUMER_DEFAULTS: Mapping[str, Any] = {
     "enable.auto.commit": False,
     "fetch.wait.max.ms": 10,
     "socket.nagle.disable": True,
-    "session.timeout.ms": 10000,
-    "heartbeat.interval.ms": 2000,
+    "session.timeout.ms": 6000,  # the lowest a stock broker accepts (group.min.session.timeout.ms)
+    "heartbeat.interval.ms": 1500,
 }
 
 

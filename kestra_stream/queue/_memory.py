@@ -98,6 +98,7 @@ class MemoryQueue:
         transactional_id: str,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        group_instance_id: str | None = None,
     ) -> MemoryTransactionalConsumer:
         member = self._join(group_id, tuple(topic_ref(t) for t in topics), on_assign, on_revoke)
         return MemoryTransactionalConsumer(queue=self, group_id=group_id, member=member)
@@ -109,6 +110,7 @@ class MemoryQueue:
         group_id: str,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        group_instance_id: str | None = None,
     ) -> MemoryGroupConsumer:
         member = self._join(group_id, (topic_ref(topic),), on_assign, on_revoke)
         return MemoryGroupConsumer(queue=self, group_id=group_id, member=member)

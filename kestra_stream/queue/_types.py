@@ -172,7 +172,11 @@ class Queue(Protocol):
         transactional_id: str,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
-    ) -> TransactionalConsumer: ...
+        group_instance_id: str | None = None,
+    ) -> TransactionalConsumer:
+        """``group_instance_id``: a stable name of this member (static membership): a restarted
+        process that presents it again gets its partitions back at once, without a rebalance."""
+        ...
 
     def group_consumer(
         self,
@@ -181,6 +185,7 @@ class Queue(Protocol):
         group_id: str,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        group_instance_id: str | None = None,
     ) -> GroupConsumer: ...
 
     def broadcast_reader(

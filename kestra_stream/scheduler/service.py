@@ -98,6 +98,9 @@ class SchedulerOptions:
     """Where to start following ``execution-states`` (to see executions that ended while down)."""
     realtime_batch: int = 500
     settings: SchedulerSettings = field(default_factory=SchedulerSettings)
+    static_membership: bool = False
+    """Join the group as a static member named by the ``transactional.id`` (the server's scheduler
+    identity is stable across restarts: a restarted scheduler takes its partitions back at once)."""
 
 
 class Scheduler:
@@ -156,12 +159,14 @@ class Scheduler:
         stop = stop or self._stop
         self._check_partitions()
         self._flows.catch_up()
+        transactional_id = f"scheduler-{self._options.instance_id}"
         consumer = self._queue.transactional_consumer(
             topics=[TRIGGER_COMMANDS, TRIGGER_RESULTS],
             group_id=GROUP_ID,
-            transactional_id=f"scheduler-{self._options.instance_id}",
+            transactional_id=transactional_id,
             on_assign=self._assigned,
             on_revoke=self._revoked,
+            group_instance_id=transactional_id if self._options.static_membership else None,
         )
         executions = self._queue.broadcast_reader(
             topic=EXECUTION_STATES, start=self._options.executions_start

@@ -107,6 +107,9 @@ class ServiceInstance:
     worker_group: str | None = None
     hostname: str = ""
     pid: int = 0
+    identity: str = ""
+    """The host-scoped name it holds exclusively while alive (its Kafka group member name)."""
+    started: float = 0.0
 
     @property
     def runs_worker(self) -> bool:
@@ -121,6 +124,9 @@ class ServiceInstance:
             "hostname": self.hostname,
             "pid": self.pid,
         }
+        if self.identity:
+            data["identity"] = self.identity
+            data["startedAt"] = self.started
         if self.worker_group:
             data["workerGroup"] = self.worker_group
         return orjson.dumps(data)
@@ -136,6 +142,8 @@ class ServiceInstance:
             worker_group=raw.get("workerGroup"),
             hostname=str(raw.get("hostname", "")),
             pid=int(raw.get("pid", 0)),
+            identity=str(raw.get("identity", "")),
+            started=float(raw.get("startedAt", 0.0)),
         )
 
 
@@ -150,6 +158,7 @@ class Heartbeater:
         roles: tuple[ServiceRole, ...],
         worker_group: str | None = None,
         interval: float = 3.0,
+        identity: str = "",
     ) -> None:
         self._producer = producer
         self._instance = ServiceInstance(
@@ -160,6 +169,8 @@ class Heartbeater:
             worker_group=worker_group,
             hostname=socket.gethostname(),
             pid=os.getpid(),
+            identity=identity,
+            started=time.time(),
         )
         self._interval = interval
         self._stop = threading.Event()
@@ -220,6 +231,7 @@ class LivenessTracker:
         self._silence = timeout + (grace_period if strategy == "AFTER_TERMINATION_GRACE_PERIOD" else 0.0)
         self._not_before = time.time() + (timeout if initial_delay is None else initial_delay)
         self._instances: dict[str, ServiceInstance] = {}
+        self._replacement_seen = False
 
     def update(self, timeout: float = 0.0) -> None:
         for record in self._reader.poll(1000, timeout):
@@ -233,23 +245,54 @@ class LivenessTracker:
             except (ValueError, KeyError, TypeError) as error:
                 log.warning("liveness.undecodable_instance", error=str(error))
                 continue
+            if instance.id not in self._instances and any(
+                _replaces(instance, known) for known in self._instances.values()
+            ):
+                self._replacement_seen = True
             self._instances[instance.id] = instance
+
+    def take_replacement(self) -> bool:
+        """Whether an instance that replaces another was seen since the last call."""
+        seen, self._replacement_seen = self._replacement_seen, False
+        return seen
 
     def instances(self) -> dict[str, ServiceInstance]:
         return dict(self._instances)
 
     def dead_workers(self, now: float | None = None) -> list[str]:
+        """Workers silent too long, forced to terminate, or replaced: a worker that holds the identity
+        of another since after that one's last heartbeat could only claim it once the other died (the
+        identity is an exclusive lock on their host), so the other's tasks are resubmitted at once,
+        with no timeout or grace period to wait."""
         now = time.time() if now is None else now
-        if now < self._not_before or self._never:
+        if self._never:
             return []
+        unfinished = (ServiceState.RUNNING, ServiceState.TERMINATING, ServiceState.TERMINATED_FORCED)
+        workers = [i for i in self._instances.values() if i.runs_worker and i.state in unfinished]
+        replaced = {
+            old.id
+            for old in workers
+            for new in self._instances.values()
+            if new.id != old.id and _replaces(new, old)
+        }
+        if now < self._not_before:
+            return sorted(replaced)
         return sorted(
             instance.id
-            for instance in self._instances.values()
-            if instance.runs_worker
-            and instance.state
-            in (ServiceState.RUNNING, ServiceState.TERMINATING, ServiceState.TERMINATED_FORCED)
-            and (instance.state is ServiceState.TERMINATED_FORCED or now - instance.last_seen > self._silence)
+            for instance in workers
+            if instance.id in replaced
+            or instance.state is ServiceState.TERMINATED_FORCED
+            or now - instance.last_seen > self._silence
         )
 
     def close(self) -> None:
         self._reader.close()
+
+
+def _replaces(new: ServiceInstance, old: ServiceInstance) -> bool:
+    return bool(
+        new.identity
+        and new.identity == old.identity
+        and new.hostname == old.hostname
+        and new.started > old.last_seen
+    )

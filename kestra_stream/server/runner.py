@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -122,12 +122,21 @@ class Server:
         self._flows: FlowCache | None = None
         self._tracker: LivenessTracker | None = None
         self._management: ManagementServer | None = None
+        # Host-scoped (never the configured instance-id, which several workers of a test may share):
+        # the group member name of the worker and indexer, and how a restarted worker proves in its
+        # heartbeat that the previous holder of the name is dead.
+        self._member_identity = (
+            InstanceIdentity.claim(role="worker" if plan.worker else "indexer")
+            if plan.worker or plan.indexer
+            else None
+        )
         self._heartbeat = Heartbeater(
             producer=self._queue.producer(),
             instance_id=self.instance_id,
             roles=plan.roles,
             worker_group=plan.worker_group,
             interval=self._settings.heartbeat_interval,
+            identity=self._member_identity.name if self._member_identity is not None else "",
         )
 
     @property
@@ -233,24 +242,41 @@ class Server:
             queue=self._queue,
             handler=self._handler or default_handler(self._queue, self._storage()),
             flows=self._flows,
-            options=ProcessorOptions(transactional_id=self._transactional_id("executor")),
+            options=ProcessorOptions(
+                transactional_id=self._transactional_id("executor"), static_membership=self._static
+            ),
         )
         self._processor.start()
         self._spawn("executor", self._processor.run, self._stop)
         for spec in (CONCURRENCY, PRECONDITIONS):
             keyed: KeyedProcessor[Any, Any] = KeyedProcessor(
-                queue=self._queue, spec=spec, transactional_id=self._transactional_id(spec.name)
+                queue=self._queue,
+                spec=spec,
+                transactional_id=self._transactional_id(spec.name),
+                static_membership=self._static,
             )
             keyed.start()
             self._keyed.append(keyed)
             self._spawn(spec.name, keyed.run, self._stop)
         self._spawn("executor-services", self._services)
 
+    @property
+    def _static(self) -> bool:
+        """Static group membership (Kafka only): members named after stable identities."""
+        return isinstance(self._queue, KafkaQueue)
+
+    def _member_name(self) -> str | None:
+        if not self._static or self._member_identity is None:
+            return None
+        return self._queue_group_id(self._member_identity.name)
+
+    def _queue_group_id(self, name: str) -> str:
+        return self._queue.group_id(name) if isinstance(self._queue, KafkaQueue) else name
+
     def _transactional_id(self, name: str) -> str:
         """``<consumer prefix><name>-<identity>``: stable across restarts, distinct per deployment."""
         assert self._identity is not None
-        base = f"{name}-{self._identity.name}"
-        return self._queue.group_id(base) if isinstance(self._queue, KafkaQueue) else base
+        return self._queue_group_id(f"{name}-{self._identity.name}")
 
     def _start_indexer(self) -> None:
         kind = str(
@@ -269,6 +295,7 @@ class Server:
         else:
             self._ensure_indexes()
             self._repository = ElasticsearchRepository.from_config(self._config)
+            options = replace(options, group_instance_id=self._member_name())
         self._indexer = Indexer(queue=self._queue, writer=self._repository.writer, options=options)
         self._spawn("indexer", self._run_indexer)
 
@@ -314,7 +341,7 @@ class Server:
             try:
                 self._flows.update(0.05)
                 self._tracker.update(0.05)
-                if time.monotonic() >= next_check:
+                if time.monotonic() >= next_check or self._tracker.take_replacement():
                     next_check = time.monotonic() + self._settings.liveness_interval
                     dead = self._tracker.dead_workers()
                     if dead:
@@ -334,7 +361,7 @@ class Server:
             role="scheduler", configured=self._settings.instance_id
         )
         name = self._scheduler_identity.name
-        instance_id = self._queue.group_id(name) if isinstance(self._queue, KafkaQueue) else name
+        instance_id = self._queue_group_id(name)
         storage = self._storage()
         settings = SchedulerSettings(
             engine=rendering_engine(storage=storage),
@@ -343,7 +370,12 @@ class Server:
         self._scheduler = Scheduler(
             queue=self._queue,
             # polling evaluations go to the workers (``worker-jobs``), as in Kestra
-            options=SchedulerOptions(instance_id=instance_id, settings=settings, polling_on_workers=True),
+            options=SchedulerOptions(
+                instance_id=instance_id,
+                settings=settings,
+                polling_on_workers=True,
+                static_membership=self._static,
+            ),
             storage=storage,
             defaults=global_plugin_defaults(self._config),
         )
@@ -361,6 +393,7 @@ class Server:
                 worker_group=self._plan.worker_group,
                 threads=self._plan.worker_threads,
                 grace_period=self._settings.termination_grace_period,
+                group_instance_id=self._member_name(),
             ),
         )
         self._spawn("worker", self._worker.run, self._worker_stop)
@@ -394,7 +427,7 @@ class Server:
             self._processor.close()
         for keyed in self._keyed:
             keyed.close()
-        for identity in (self._identity, self._scheduler_identity):
+        for identity in (self._identity, self._scheduler_identity, self._member_identity):
             if identity is not None:
                 identity.release()
         for closable in (self._flows, self._tracker):

@@ -86,6 +86,9 @@ class WorkerOptions:
     """How long every thread may stay busy before the consumer itself is paused. Until then the loop
     just stops polling (the records stay prefetched); the pause then keeps the group served."""
     tmp_dir: Path | None = None
+    group_instance_id: str | None = None
+    """The stable name of this worker process in the ``worker-jobs`` group (static membership):
+    restarted under it, the worker gets its partitions back at once, without a rebalance."""
 
     @property
     def pool_size(self) -> int:
@@ -154,7 +157,9 @@ class Worker:
         """Consume until ``stop``; then finish (or hand back) the running jobs."""
         group = self._options.worker_group
         self._consumer = consumer = self._queue.group_consumer(
-            topic=worker_jobs_topic(group), group_id="worker" if group is None else f"worker-{group}"
+            topic=worker_jobs_topic(group),
+            group_id="worker" if group is None else f"worker-{group}",
+            group_instance_id=self._options.group_instance_id,
         )
         kills = self._queue.broadcast_reader(topic=KILLS, start=time.time() - _KILL_LOOKBACK_SECONDS)
         log.info("worker.started", worker_id=self._options.worker_id, threads=self._options.pool_size)

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 FLOWS = 8
 RUN_SECONDS = 30
 KILL_AT = 12
-# session.timeout.ms (10 s) to notice the dead member + rebalance + restore; its open transaction
+# session.timeout.ms (6 s) to notice the dead member + rebalance + restore; its open transaction
 # (transaction.timeout.ms, 10 s) only delays read_committed readers, not the new owner's writes.
 FAILOVER_TIMEOUT = 25.0
 

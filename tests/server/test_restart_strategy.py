@@ -48,3 +48,47 @@ def test_setting_defaults_to_after_termination_grace_period() -> None:
         ServerSettings.from_config(
             Config().with_overrides({"kestra.server.worker-task-restart-strategy": "x"})
         )
+
+
+def _heartbeat(queue: MemoryQueue, instance: ServiceInstance) -> None:
+    queue.producer().produce(SERVICE_INSTANCES, key=instance.id.encode(), value=instance.to_json())
+
+
+@pytest.mark.parametrize("strategy", ["IMMEDIATELY", "AFTER_TERMINATION_GRACE_PERIOD"])
+def test_a_worker_restarted_under_the_same_identity_makes_its_predecessor_dead_at_once(strategy: str) -> None:
+    now = time.time()
+    queue = MemoryQueue(options=MemoryQueueOptions(partitions=1))
+    worker = {"roles": (ServiceRole.WORKER,), "state": ServiceState.RUNNING, "hostname": "h"}
+    _heartbeat(
+        queue, ServiceInstance(id="w1", identity="h-worker-0", started=now - 60, last_seen=now - 2, **worker)
+    )
+    _heartbeat(
+        queue, ServiceInstance(id="w2", identity="h-worker-1", started=now - 60, last_seen=now, **worker)
+    )
+    liveness = LivenessTracker(queue=queue, timeout=45, initial_delay=45, strategy=strategy, grace_period=300)
+    liveness.update(0.1)
+    assert liveness.dead_workers(now=now) == []
+    assert not liveness.take_replacement()
+
+    # w1 was SIGKILLed; its restart claims the same identity (the lock the dead process released)
+    _heartbeat(
+        queue, ServiceInstance(id="w3", identity="h-worker-0", started=now - 1, last_seen=now, **worker)
+    )
+    liveness.update(0.1)
+    assert liveness.take_replacement()
+    assert liveness.dead_workers(now=now) == ["w1"]  # even inside the initial delay, without any timeout
+
+
+def test_the_same_identity_on_another_host_or_never_strategy_proves_nothing() -> None:
+    now = time.time()
+    queue = MemoryQueue(options=MemoryQueueOptions(partitions=1))
+    worker = {"roles": (ServiceRole.WORKER,), "state": ServiceState.RUNNING, "identity": "x-worker-0"}
+    _heartbeat(queue, ServiceInstance(id="w1", hostname="a", started=now - 60, last_seen=now - 2, **worker))
+    _heartbeat(queue, ServiceInstance(id="w2", hostname="b", started=now - 1, last_seen=now, **worker))
+    liveness = LivenessTracker(queue=queue, timeout=45, initial_delay=0, strategy="IMMEDIATELY")
+    liveness.update(0.1)
+    assert liveness.dead_workers(now=now) == []
+    never = LivenessTracker(queue=queue, timeout=45, initial_delay=0, strategy="NEVER")
+    _heartbeat(queue, ServiceInstance(id="w3", hostname="a", started=now - 1, last_seen=now, **worker))
+    never.update(0.1)
+    assert never.dead_workers(now=now) == []
