@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import structlog
+
+from kestra_stream.expressions.errors import ExpressionError
 from kestra_stream.inputs.errors import InputProblem, InputValidationError, InputValueError
 from kestra_stream.inputs.model import FileInput, Input, MultiselectInput, SelectInput, StringInput
 
@@ -21,6 +24,10 @@ StoreFile = Callable[[str, Any], str]
 ``input_id`` and returns its ``kestra://`` URI."""
 
 _TEXT_TYPES = (StringInput,)
+
+log = structlog.get_logger(__name__)
+
+_CONDITION = "Invalid condition"
 
 
 def dependency_order(inputs: Sequence[Input]) -> list[Input]:
@@ -88,12 +95,27 @@ def _is_true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip() == "true")
 
 
+def rendered(render: Render, value: Any, variables: Mapping[str, Any], *, cause: str = "") -> Any:
+    """``render(value, variables)``; any failure is an :class:`InputValueError` (a 4xx naming the
+    input, never a server error), worded as Kestra words it: ``<cause>. Cause: <error>``."""
+    try:
+        return render(value, variables)
+    except InputValueError:
+        raise
+    except Exception as error:
+        reason = str(error)
+        if not isinstance(error, ExpressionError):  # a service failed, not the template: say what
+            log.warning("inputs.render_failed", error=repr(error))
+            reason = f"{type(error).__name__}: {error}"
+        raise InputValueError(f"{cause}. Cause: {reason}" if cause else reason) from None
+
+
 def _with_rendered_choices(item: Input, render: Render | None, variables: Mapping[str, Any]) -> Input:
     if not isinstance(item, SelectInput | MultiselectInput) or item.expression is None:
         return item
     if render is None:
         raise InputValueError("`expression` needs an expression engine to be rendered")
-    choices = render(item.expression, variables)
+    choices = rendered(render, item.expression, variables, cause="Cannot render 'expression'")
     if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices):
         raise InputValueError(
             f"Invalid expression result. Expected a list of strings, but received {choices}"
@@ -131,13 +153,18 @@ def resolve_inputs(
                     raise ValueError(
                         f"input `{item.id}` has a `dependsOn.condition` but no `render` was given"
                     )
-                if not _is_true(render(item.depends_on.condition, context)):
+                try:
+                    condition = rendered(render, item.depends_on.condition, context, cause=_CONDITION)
+                except InputValueError as error:
+                    problems.append(InputProblem(item.id, str(error), None))
+                    continue
+                if not _is_true(condition):
                     disabled.add(item.id)
                     continue
         raw = _provided_value(provided, item.id)
         try:
             if _is_missing(item, raw) and item.defaults is not None:
-                raw = render(item.defaults, context) if render is not None else item.defaults
+                raw = rendered(render, item.defaults, context) if render is not None else item.defaults
             if _is_missing(item, raw):
                 if item.required:
                     problems.append(InputProblem(item.id, "missing required input", None))

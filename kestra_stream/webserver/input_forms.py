@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kestra_stream.expressions import ExpressionError
 from kestra_stream.inputs import (
     FileInput,
     Input,
@@ -38,6 +37,7 @@ from kestra_stream.inputs.resolve import (
     _is_true,
     _provided_value,
     _with_rendered_choices,
+    rendered,
 )
 
 
@@ -96,8 +96,8 @@ def input_states(
                 continue
             if item.depends_on.condition is not None:
                 try:
-                    state.enabled = _is_true(render(item.depends_on.condition, context))
-                except ExpressionError as error:
+                    state.enabled = _is_true(rendered(render, item.depends_on.condition, context))
+                except InputValueError as error:
                     state.enabled = False
                     state.errors.append(f"Invalid condition: {error}")
                 if not state.enabled:
@@ -114,7 +114,7 @@ def _resolve(state: InputState, raw: Any, render: Render, context: Mapping[str, 
     try:
         item = state.input = _with_rendered_choices(item, render, context)
         if _is_missing(item, raw) and item.defaults is not None:
-            raw = render(item.defaults, context)
+            raw = rendered(render, item.defaults, context)
             state.is_default = True
         if _is_missing(item, raw):
             if item.required:
@@ -129,8 +129,6 @@ def _resolve(state: InputState, raw: Any, render: Render, context: Mapping[str, 
     except InputValueError as error:
         shown = raw.filename if isinstance(raw, UploadedName) else raw
         state.errors.append(_problem(item, str(error), shown))
-    except ExpressionError as error:
-        state.errors.append(_problem(item, str(error), raw))
 
 
 def validation_response(flow_id: str, namespace: str, states: Iterable[InputState]) -> dict[str, Any]:

@@ -124,6 +124,26 @@ def test_select_values_from_an_expression() -> None:
         resolve_inputs(definitions, {"choice": "C"}, render=fake_render)
 
 
+def test_any_rendering_failure_is_an_input_problem() -> None:
+    """A service failing inside ``expression``/``defaults`` (not only a template error) is reported
+    against the input, never raised as is (the API would answer 500)."""
+
+    def failing(value: Any, variables: Mapping[str, Any]) -> Any:
+        raise OSError("storage unreachable")
+
+    definitions = inputs(
+        {"id": "choice", "type": "SELECT", "expression": "{{ kv('VALUES') }}"},
+        {"id": "text", "type": "STRING", "defaults": "{{ kv('DEFAULT') }}"},
+    )
+    with pytest.raises(InputValidationError) as raised:
+        resolve_inputs(definitions, {"choice": "A"}, render=failing)
+    assert raised.value.messages == [
+        "Invalid input for `choice`, Cannot render 'expression'. Cause: OSError: storage unreachable, "
+        "but received `A`",
+        "Invalid input for `text`, OSError: storage unreachable, but received `null`",
+    ]
+
+
 def test_nested_ids_and_unknown_values() -> None:
     definitions = inputs({"id": "nested.string", "type": "STRING"}, {"id": "nested.int", "type": "INT"})
     resolved = resolve_inputs(definitions, {"nested.string": "s", "nested": {"int": "2"}, "ignored": 1})
