@@ -130,7 +130,7 @@ async def test_input_rendering_errors_are_422(api: Api, unique: str) -> None:
     }
     for flow_id, (kind, key, template) in flows.items():
         if key == "dependsOn":
-            prop = f"dependsOn:\n      inputs: [first]\n      condition: \"{template}\""
+            prop = f'dependsOn:\n      inputs: [first]\n      condition: "{template}"'
         else:
             prop = f'{key}: "{template}"'
         await api.create_flow(f"""id: {flow_id}
