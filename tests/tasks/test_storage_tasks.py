@@ -94,9 +94,18 @@ def test_split(storage_ctx: TaskRunContext, option: dict[str, Any], expected: li
     assert all(uri.endswith(".csv") for uri in outputs["uris"])
 
 
-def test_split_needs_exactly_one_option(storage_ctx: TaskRunContext) -> None:
-    with pytest.raises(TaskFailure, match="exactly one"):
-        run_task(storage_task("Split", **{"from": SOURCE, "rows": 1, "partitions": 2}), storage_ctx)
+def test_split_needs_an_option_and_takes_kestras_precedence(storage_ctx: TaskRunContext) -> None:
+    """Recorded on Kestra 1.3.31: with several set, ``bytes`` wins over ``partitions`` over ``rows``."""
+    with pytest.raises(TaskFailure, match="no size, count, nor rows"):
+        run_task(storage_task("Split", **{"from": SOURCE}), storage_ctx)
+    store(storage_ctx, b"".join(f"{i}\n".encode() for i in range(10)))
+    for option, count in (
+        ({"rows": 1, "partitions": 3}, 3),
+        ({"rows": 1, "partitions": 3, "bytes": "6B"}, 4),
+        ({"rows": 3, "bytes": "1KB"}, 1),
+    ):
+        outputs = run_task(storage_task("Split", **{"from": f"kestra://{SOURCE}", **option}), storage_ctx)
+        assert len(outputs["uris"]) == count, option
 
 
 def test_local_files(storage_ctx: TaskRunContext) -> None:

@@ -55,9 +55,7 @@ class ForEachItemSplit(RunnableTask):
                 "id": self.id,
                 "type": "io.kestra.plugin.core.storage.Split",
                 "from": source_uri,
-                "rows": self.batch.rows
-                if self.batch.bytes is None and self.batch.partitions is None
-                else None,
+                "rows": self.batch.rows,
                 "bytes": self.batch.bytes,
                 "partitions": self.batch.partitions,
                 "separator": self.batch.separator,

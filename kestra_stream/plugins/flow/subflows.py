@@ -48,17 +48,13 @@ class Subflow(WithHandlers):
 
 
 class Batch(KestraModel):
+    """How ForEachItem splits its items; as in Kestra, several sizes may be set and the first of
+    ``bytes``, ``partitions``, ``rows`` wins (the Split task's precedence)."""
+
     rows: int | None = Field(None, ge=1)
     bytes: str | None = None
     partitions: int | None = Field(None, ge=1)
     separator: str = "\n"
-
-    @model_validator(mode="after")
-    def _one_size(self) -> Batch:
-        chosen = [name for name in ("rows", "bytes", "partitions") if getattr(self, name) is not None]
-        if len(chosen) > 1:
-            raise ValueError(f"only one of `rows`, `bytes` or `partitions` can be set, got {chosen}")
-        return self
 
 
 class ForEachItemSubflow(KestraModel):

@@ -46,7 +46,9 @@ class DockerCredentials(KestraModel):
     auth: str | None = dynamic(None)
 
 
-@plugin("io.kestra.plugin.scripts.runner.docker.Docker")
+@plugin(
+    "io.kestra.plugin.scripts.runner.docker.Docker", "io.kestra.plugin.scripts.runner.docker.DockerTaskRunner"
+)
 class Docker(TaskRunner):
     """Kestra's container runner: accepted, but the script runs as a local process."""
 

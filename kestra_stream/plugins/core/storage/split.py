@@ -58,9 +58,8 @@ class Split(RunnableTask):
     separator: str = "\n"
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
-        chosen = [name for name in ("bytes_", "partitions", "rows") if getattr(self, name) is not None]
-        if len(chosen) != 1:
-            raise TaskFailure("set exactly one of `bytes`, `partitions` or `rows`")
+        if self.bytes_ is None and self.partitions is None and self.rows is None:
+            raise TaskFailure("Invalid configuration with no size, count, nor rows")
         source_uri = as_text(ctx.render(self.from_)).strip()
         name = source_uri.rsplit("/", 1)[-1]
         stem, dot, ext = name.rpartition(".")
@@ -77,6 +76,15 @@ class Split(RunnableTask):
         return {"uris": uris}
 
     def _split(self, ctx: RunContext, rows: Iterator[bytes], parts: _Parts) -> None:
+        """Kestra's precedence when several are set: ``bytes``, then ``partitions``, then ``rows``."""
+        if self.bytes_ is not None:
+            limit = parse_data_size(as_text(ctx.render(self.bytes_)))
+            current = -1
+            for row in rows:
+                if current < 0 or parts.sizes[current] >= limit:
+                    current = parts.open_new()
+                parts.write(current, row)
+            return
         if self.partitions is not None:
             count = int(ctx.render(self.partitions))
             if count < 1:
@@ -94,10 +102,3 @@ class Split(RunnableTask):
                 if index % per_file == 0:
                     current = parts.open_new()
                 parts.write(current, row)
-            return
-        limit = parse_data_size(as_text(ctx.render(self.bytes_)))
-        current = -1
-        for row in rows:
-            if current < 0 or parts.sizes[current] >= limit:
-                current = parts.open_new()
-            parts.write(current, row)
