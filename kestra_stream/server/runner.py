@@ -82,12 +82,22 @@ class ServerPlan:
         )
 
 
-def default_handler(queue: Queue, storage: Storage) -> Handler:
+def default_handler(queue: Queue, storage: Storage, config: Config | None = None) -> Handler:
     """The core with an engine whose ``kv()``/``read()``/… reach this process's storage (the core
     itself does no I/O: the services are the shell's, injected through the engine)."""
     from kestra_stream.executor.core import CoreSettings, handle
 
-    settings = CoreSettings(engine=rendering_engine(storage=storage), message_limit=queue.message_limit)
+    kestra = {  # {{ kestra.url }} and {{ kestra.environment }}
+        name: str(value)
+        for name, value in (
+            ("url", config.get("kestra.url") if config else None),
+            ("environment", config.get("kestra.environment.name") if config else None),
+        )
+        if value
+    }
+    settings = CoreSettings(
+        engine=rendering_engine(storage=storage), message_limit=queue.message_limit, kestra=kestra
+    )
     return functools.partial(handle, settings=settings)
 
 
@@ -240,7 +250,7 @@ class Server:
         log.info("server.identity", identity=self._identity.name)
         self._processor = ExecutorProcessor(
             queue=self._queue,
-            handler=self._handler or default_handler(self._queue, self._storage()),
+            handler=self._handler or default_handler(self._queue, self._storage(), self._config),
             flows=self._flows,
             options=ProcessorOptions(
                 transactional_id=self._transactional_id("executor"), static_membership=self._static

@@ -7,12 +7,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from .server_local import LocalServer, server_local
+from .receivers import WebhookReceiver, webhook_receiver
+from .server_local import LocalServer, secret_env, server_local
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    with server_local(tmp_path_factory.mktemp("examples")) as running:
+def receiver() -> Iterator[WebhookReceiver]:
+    with webhook_receiver() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver) -> Iterator[LocalServer]:
+    secrets = {"SLACK_WEBHOOK": receiver.url("slack")}
+    with server_local(tmp_path_factory.mktemp("examples"), env=secret_env(secrets)) as running:
         yield running
 
 
@@ -33,3 +41,12 @@ def test_golang_script_expression(server: LocalServer) -> None:
     assert execution["state"]["current"] == "SUCCESS", execution
     messages = server.messages(execution["id"], "Message: Hello, World!", "Number: 4")
     assert "Message: Hello, World!" in messages and "Number: 4" in messages
+
+
+def test_unreliable_flow_alerts_slack(server: LocalServer, receiver: WebhookReceiver) -> None:
+    execution = server.run("company.team", "unreliable_flow")
+    assert execution["state"]["current"] == "FAILED", execution
+    assert task_run(execution, "alert_on_failure")["state"]["current"] == "SUCCESS"
+    assert not receiver.errors
+    text = f"Failure alert for flow company.team.unreliable_flow with ID {execution['id']}"
+    assert {"text": text} in receiver.payloads("slack")

@@ -87,6 +87,8 @@ def build_context(
         "envs": dict(working.settings.envs),
         "globals": dict(working.settings.globals),
     }
+    if working.settings.kestra:
+        context["kestra"] = dict(working.settings.kestra)
     error_logs = working.extra.get(ERROR_LOGS)
     if error_logs:  # only once something failed: errorLogs() in the worker (kestra-features §8.7)
         context[ERROR_LOGS_VARIABLE] = error_logs

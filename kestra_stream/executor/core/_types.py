@@ -156,4 +156,6 @@ class CoreSettings:
     """``{{ envs.* }}``: the process's ``ENV_*`` variables, prefix removed and lower-cased."""
     globals: Mapping[str, Any] = field(default_factory=dict)
     """``{{ globals.* }}``: ``kestra.variables.globals``."""
+    kestra: Mapping[str, Any] = field(default_factory=dict)
+    """``{{ kestra.url }}`` and ``{{ kestra.environment }}``: ``kestra.url``, ``kestra.environment.name``."""
     worker_id_prefix: str = ""
