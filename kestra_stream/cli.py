@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,7 +13,6 @@ from kestra_stream import __version__, user_regex
 from kestra_stream.cli_flows import register_flow_deploy_commands
 from kestra_stream.config import Config, load_config
 from kestra_stream.flows.cli import flow
-from kestra_stream.indexes.cli import indexes
 from kestra_stream.plugins.kafka.cli import events_group
 from kestra_stream.topics.cli import topics
 
@@ -24,7 +26,24 @@ def _load(config_path: Path | None) -> Config:
     return config
 
 
-@click.group()
+class _LazyGroup(click.Group):
+    """Some subcommands are imported only when used: `server executor` starts without the
+    Elasticsearch client that `indexes` needs (a restarted process is back sooner)."""
+
+    def __init__(self, *args: Any, lazy: dict[str, Callable[[], click.Command]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._lazy and cmd_name not in self.commands:
+            self.add_command(self._lazy[cmd_name](), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, lazy={"indexes": lambda: import_module("kestra_stream.indexes.cli").indexes})
 @click.version_option(__version__, prog_name="kestra-stream")
 def main() -> None:
     """Kestra flows executed on Kafka, searched in Elasticsearch."""
@@ -149,7 +168,6 @@ def webserver(config_path: Path | None, port: int) -> None:
 
 
 main.add_command(topics)
-main.add_command(indexes)
 main.add_command(flow)
 main.add_command(events_group(_load))
 register_flow_deploy_commands(flow)

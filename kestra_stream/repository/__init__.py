@@ -5,8 +5,9 @@ semantics (one contract suite, ``tests/repository``); queries are :class:`Search
 :func:`parse_search` from Kestra's query strings.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from kestra_stream.repository._repositories import RepositoryOptions, execution_upsert
-from kestra_stream.repository.elasticsearch import ElasticsearchRepository, async_client
 from kestra_stream.repository.filters import (
     ALLOWED_FIELDS,
     ChildFilter,
@@ -58,6 +59,9 @@ from kestra_stream.repository.writes import (
     WriteOp,
 )
 
+if TYPE_CHECKING:
+    from kestra_stream.repository.elasticsearch import ElasticsearchRepository, async_client
+
 __all__ = [
     "ALLOWED_FIELDS",
     "BulkOutcome",
@@ -106,3 +110,13 @@ __all__ = [
     "parse_search",
     "soft_deleted",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The Elasticsearch client library is imported only by the processes that use it (an executor,
+    worker or scheduler starts faster without it)."""
+    if name in ("ElasticsearchRepository", "async_client"):
+        from kestra_stream.repository import elasticsearch
+
+        return getattr(elasticsearch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -30,7 +30,7 @@ from kestra_stream.flows_cache import DEFAULT_TENANT, FlowCache, FlowSource, pub
 from kestra_stream.indexer import Indexer, IndexerOptions
 from kestra_stream.kv import StorageKVStore
 from kestra_stream.queue import KafkaQueue, MemoryQueue, Queue, queue_from_config
-from kestra_stream.repository import ElasticsearchRepository, MemoryRepository
+from kestra_stream.repository import MemoryRepository
 from kestra_stream.runtime import rendering_engine
 from kestra_stream.scheduler.service import Scheduler
 from kestra_stream.server.instances import (
@@ -45,6 +45,9 @@ from kestra_stream.server.management import ManagementServer
 from kestra_stream.server.settings import ServerSettings
 from kestra_stream.storage import Storage, storage_from_config
 from kestra_stream.worker import Worker, WorkerOptions
+
+if TYPE_CHECKING:
+    from kestra_stream.repository import ElasticsearchRepository
 
 log = structlog.get_logger(__name__)
 
@@ -303,6 +306,8 @@ class Server:
                 group_id=f"indexer-{self.instance_id}",
             )
         else:
+            from kestra_stream.repository import ElasticsearchRepository
+
             self._ensure_indexes()
             self._repository = ElasticsearchRepository.from_config(self._config)
             options = replace(options, group_instance_id=self._member_name())

@@ -1,5 +1,7 @@
 """Internal storage: files addressed by ``kestra:///…`` URIs on a local directory or an S3 bucket."""
 
+from typing import TYPE_CHECKING, Any
+
 from kestra_stream.storage._factory import storage_from_config
 from kestra_stream.storage._layout import (
     execution_prefix,
@@ -19,7 +21,6 @@ from kestra_stream.storage._protocol import (
     StorageFileNotFoundError,
     read_bytes,
 )
-from kestra_stream.storage._s3 import S3Storage
 from kestra_stream.storage._uri import (
     InvalidStorageUriError,
     is_storage_uri,
@@ -27,6 +28,9 @@ from kestra_stream.storage._uri import (
     storage_path,
     storage_uri,
 )
+
+if TYPE_CHECKING:
+    from kestra_stream.storage._s3 import S3Storage
 
 __all__ = [
     "CHUNK_SIZE",
@@ -51,3 +55,12 @@ __all__ = [
     "task_run_file",
     "task_run_prefix",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The S3 client library is imported only when S3 storage is used."""
+    if name == "S3Storage":
+        from kestra_stream.storage._s3 import S3Storage
+
+        return S3Storage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kestra_stream.config import Config, ConfigError
 from kestra_stream.storage._local import LocalStorage
 from kestra_stream.storage._protocol import Storage
-from kestra_stream.storage._s3 import DEFAULT_PART_SIZE, S3Storage
+
+if TYPE_CHECKING:
+    from kestra_stream.storage._s3 import S3Storage
 
 DEFAULT_BUCKET = "kestra"
 
@@ -19,6 +22,8 @@ def _as_bool(value: object) -> bool:
 
 
 def _minio(config: Config) -> S3Storage:
+    from kestra_stream.storage._s3 import DEFAULT_PART_SIZE, S3Storage
+
     section = "kestra.storage.minio"
     endpoint = str(config.require(f"{section}.endpoint"))
     secure = _as_bool(config.get(f"{section}.secure", False))
@@ -40,6 +45,8 @@ def _minio(config: Config) -> S3Storage:
 
 
 def _s3(config: Config) -> S3Storage:
+    from kestra_stream.storage._s3 import S3Storage
+
     section = "kestra.storage.s3"
     region = str(config.get(f"{section}.region", "us-east-1"))
     raw = config.get(f"{section}.endpoint") or f"https://s3.{region}.amazonaws.com"
