@@ -1,0 +1,22 @@
+"""``io.kestra.plugin.serdes.*``: CSV, JSON, Avro, Parquet, Excel and XML to and from ION, streamed.
+
+Registered through the ``kestra_stream.plugins`` entry point (``serdes = ...:register``); every task
+reads and writes ION with :mod:`kestra_stream.ion`, the reader/writer of the storage tasks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kestra_stream_plugins.serdes import csv, json
+from kestra_stream_plugins.serdes._base import DECLARED
+
+if TYPE_CHECKING:
+    from kestra_stream.plugins.registry import PluginRegistry
+
+__all__ = ["csv", "json", "register"]
+
+
+def register(registry: PluginRegistry) -> None:
+    for task, type_name, aliases in DECLARED:
+        registry.add(task, type_name, *aliases)
