@@ -56,7 +56,6 @@ class TextFormats:
             return "[" + ", ".join(self._nested(item) for item in value) + "]"
         return str(value)
 
-
     def _nested(self, value: Any) -> str:
         text = self.text(value)
         return "null" if text is None else text

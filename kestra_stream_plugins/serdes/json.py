@@ -30,7 +30,6 @@ from kestra_stream_plugins.serdes._base import (
 )
 from kestra_stream_plugins.serdes.csv import UriOutput
 
-
 # orjson reads an integer beyond 64 bits as a float; Jackson keeps a BigInteger: such lines go to json.
 _LONG_DIGITS = re.compile(r"\d{19}")
 

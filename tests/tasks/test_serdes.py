@@ -159,7 +159,10 @@ def test_csv_round_trip_through_ion(ctx: TaskRunContext) -> None:
 
 
 def test_json_lines_and_array_to_ion_and_back(ctx: TaskRunContext, sink: CollectingSink) -> None:
-    lines = b'{"id": 1, "v": 1.5, "big": 123456789012345678901234, "t": [true, null]}\n\n{"id": 2, "s": "\xc3\xa9"}\n'
+    lines = (
+        b'{"id": 1, "v": 1.5, "big": 123456789012345678901234, "t": [true, null]}\n'
+        b'\n{"id": 2, "s": "\xc3\xa9"}\n'
+    )
     outputs = run_task(serdes("json.JsonToIon", **{"from": put(ctx, "in.jsonl", lines)}), ctx)
     assert read_bytes(ctx.storage, outputs["uri"]) == (
         b'{id:1,v:1.5e0,big:123456789012345678901234,t:[true,null]}\n{id:2,s:"\xc3\xa9"}\n'
