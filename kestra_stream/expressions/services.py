@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kestra_stream.expressions.errors import ExpressionError
+from kestra_stream.expressions.holidays import HolidayCalendarError, is_public_holiday
 from kestra_stream.plugins.context import KVStore
 
 SecretLookup = Callable[[str, "str | None"], "str | None"]
@@ -29,6 +30,14 @@ def environment_secret(key: str, namespace: str | None = None) -> str | None:
         return base64.b64decode(encoded, validate=False).decode()
     except (binascii.Error, UnicodeDecodeError):
         raise ExpressionError(f"secret `{key}` is not valid base64 in SECRET_{key}") from None
+
+
+def public_holiday(date: Any, country: str, sub_division: str | None = None) -> bool:
+    """The default calendar of ``isPublicHoliday()``: the ``holidays`` library, no server needed."""
+    try:
+        return is_public_holiday(date, country, sub_division)
+    except HolidayCalendarError as error:
+        raise ExpressionError(f"isPublicHoliday(): {error}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +56,7 @@ class ExpressionServices:
     encrypt: Callable[[str, str], str] | None = None  # (key name, plain) -> encrypted
     decrypt: Callable[[str, str], str] | None = None
     http: Callable[..., Any] | None = None  # (uri, method=…, headers=…, body=…, contentType=…)
-    is_public_holiday: Callable[[Any, str, str | None], bool] | None = None
+    is_public_holiday: Callable[[Any, str, str | None], bool] | None = public_holiday
     app_link: Callable[..., str] | None = None
 
 

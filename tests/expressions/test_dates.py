@@ -192,7 +192,25 @@ def test_public_holiday_uses_the_injected_service(engine: ExpressionEngine, date
     assert engine.render("{{ isPublicHoliday(d, 'US') }}", dates, services=services) == "true"
     assert engine.render("{{ isPublicHoliday(d, 'DE', 'DE-BY') }}", dates, services=services) == "false"
     with pytest.raises(ExpressionError, match="isPublicHoliday"):
-        engine.render("{{ isPublicHoliday(d, 'US') }}", dates)
+        engine.render(
+            "{{ isPublicHoliday(d, 'US') }}", dates, services=ExpressionServices(is_public_holiday=None)
+        )
+
+
+def test_public_holiday_default_calendar(engine: ExpressionEngine) -> None:
+    """Without a service: the ``holidays`` library (ISO 3166-2 subdivisions with or without country)."""
+    cases = {
+        "{{ isPublicHoliday('2024-07-04', 'US') }}": "true",
+        "{{ isPublicHoliday('2024-01-06', 'DE', 'DE-BY') }}": "true",
+        "{{ isPublicHoliday('2024-01-06', 'de', 'by') }}": "true",
+        "{{ isPublicHoliday('2024-01-06', 'DE') }}": "false",
+    }
+    for template, expected in cases.items():
+        assert engine.render(template, {}) == expected, template
+    with pytest.raises(ExpressionError, match="unknown country code `XX`"):
+        engine.render("{{ isPublicHoliday('2024-01-06', 'XX') }}", {})
+    with pytest.raises(ExpressionError, match="unknown subdivision `ZZ`"):
+        engine.render("{{ isPublicHoliday('2024-01-06', 'DE', 'ZZ') }}", {})
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from kestra_stream.expressions import ExpressionEngine
+from kestra_stream.expressions.holidays import is_public_holiday
 from kestra_stream.plugins.base import Condition
 from kestra_stream.plugins.conditions import (
     DateTimeBetween,
@@ -99,7 +100,9 @@ def schedule_condition_holds(
     if isinstance(condition, Or):
         return any(schedule_condition_holds(child, engine, context) for child in condition.conditions)
     if isinstance(condition, PublicHoliday):
-        raise UnsupportedScheduleCondition("PublicHoliday needs a holiday calendar, not available here")
+        country = engine.render(condition.country, context) if condition.country else None
+        division = engine.render(condition.sub_division, context) if condition.sub_division else None
+        return is_public_holiday(_date(condition, engine, context).date(), country, division)
     raise UnsupportedScheduleCondition(f"condition {condition.type} cannot be used on a schedule")
 
 
