@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -102,7 +104,8 @@ def _py_spy(assembly: Assembly, directory: Path, label: str, seconds: float) -> 
     return [
         subprocess.Popen(
             [
-                "py-spy",
+                shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+                or "py-spy",
                 "record",
                 "-p",
                 str(pid),
@@ -115,6 +118,7 @@ def _py_spy(assembly: Assembly, directory: Path, label: str, seconds: float) -> 
                 "-o",
                 str(directory / f"{label}-{name}.txt"),
                 "--nonblocking",
+                "--threads",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
