@@ -68,10 +68,35 @@ class KafkaQueue:
                 if ref.key != "worker-jobs" or ref.worker_group is None:
                     raise
                 name = f"{self._options.catalog.prefix}worker-jobs-{ref.worker_group}"
+                self._ensure_worker_group_topic(name)
             with self._lock:
                 self._names[ref] = name
                 self._refs[name] = ref
         return name
+
+    def _ensure_worker_group_topic(self, name: str) -> None:
+        """A task routed to a worker group this process was not configured with (``workerGroup.key``
+        rendered at run time): its jobs wait in that group's topic until a worker of the group starts
+        (``fallback: WAIT``), so the topic is created like the default group's when it is missing."""
+        from confluent_kafka.cimpl import NewTopic
+
+        from kestra_stream.topics.admin import TopicAdmin
+
+        spec = self._options.catalog.topic("worker-jobs")
+        admin = TopicAdmin(client_properties=self._options.client_properties)
+        if name in admin.existing_topics():
+            return
+        admin.create(
+            [
+                NewTopic(
+                    name,
+                    num_partitions=spec.partitions,
+                    replication_factor=spec.replication_factor,
+                    config=dict(spec.configs),
+                )
+            ]
+        )
+        log.info("queue.worker_group_topic_created", topic=name)
 
     def ref(self, name: str) -> TopicRef:
         return self._refs[name]

@@ -232,8 +232,39 @@ class LivenessTracker:
         self._not_before = time.time() + (timeout if initial_delay is None else initial_delay)
         self._instances: dict[str, ServiceInstance] = {}
         self._replacement_seen = False
+        self._caught_up = False
+        self._live_groups: frozenset[str] = frozenset()
 
     def update(self, timeout: float = 0.0) -> None:
+        self._read(timeout)
+        self._caught_up = self._caught_up or self._reader.at_end()
+        now = time.time()
+        self._live_groups = frozenset(
+            instance.worker_group
+            for instance in self._instances.values()
+            if instance.worker_group
+            and instance.runs_worker
+            and instance.state is ServiceState.RUNNING
+            and now - instance.last_seen <= self._timeout
+        )
+
+    def catch_up(self, timeout: float = 10.0) -> None:
+        """Read the heartbeats already on the topic (bounded), before the executor starts."""
+        deadline = time.monotonic() + timeout
+        while not self._reader.at_current_end(max(0.0, deadline - time.monotonic())):
+            if time.monotonic() >= deadline:
+                log.warning("liveness.catch_up_timeout")
+                break
+            self._read(0.05)
+        self.update()
+
+    def has_live_worker(self, group: str) -> bool:
+        """Whether a worker of ``group`` heartbeated within ``liveness.timeout`` (the core's
+        ``WorkerGroups``, for ``workerGroup.fallback``). True until the heartbeats already on the
+        topic were read: a starting executor does not fail tasks for want of having looked."""
+        return not self._caught_up or group in self._live_groups
+
+    def _read(self, timeout: float) -> None:
         for record in self._reader.poll(1000, timeout):
             if record.key is None:
                 continue

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from kestra_stream.config import Config
+from kestra_stream.executor.core import WorkerGroups
 from kestra_stream.executor.keyed import CONCURRENCY, PRECONDITIONS, KeyedProcessor
 from kestra_stream.executor.processor import ExecutorProcessor, Handler, ProcessorOptions
 from kestra_stream.flows import FlowValidationError, global_plugin_defaults, parse_flow
@@ -85,7 +86,9 @@ class ServerPlan:
         )
 
 
-def default_handler(queue: Queue, storage: Storage, config: Config | None = None) -> Handler:
+def default_handler(
+    queue: Queue, storage: Storage, config: Config | None = None, worker_groups: WorkerGroups | None = None
+) -> Handler:
     """The core with an engine whose ``kv()``/``read()``/… reach this process's storage (the core
     itself does no I/O: the services are the shell's, injected through the engine)."""
     from kestra_stream.executor.core import CoreSettings, handle
@@ -99,7 +102,10 @@ def default_handler(queue: Queue, storage: Storage, config: Config | None = None
         if value
     }
     settings = CoreSettings(
-        engine=rendering_engine(storage=storage), message_limit=queue.message_limit, kestra=kestra
+        engine=rendering_engine(storage=storage),
+        message_limit=queue.message_limit,
+        kestra=kestra,
+        worker_groups=worker_groups,
     )
     return functools.partial(handle, settings=settings)
 
@@ -247,13 +253,15 @@ class Server:
             strategy=self._settings.worker_task_restart_strategy.value,
             grace_period=self._settings.termination_grace_period,
         )
+        self._tracker.catch_up()
         self._identity = InstanceIdentity.claim(
             role=self._plan.roles[0].value, configured=self._settings.instance_id
         )
         log.info("server.identity", identity=self._identity.name)
         self._processor = ExecutorProcessor(
             queue=self._queue,
-            handler=self._handler or default_handler(self._queue, self._storage(), self._config),
+            handler=self._handler
+            or default_handler(self._queue, self._storage(), self._config, worker_groups=self._tracker),
             flows=self._flows,
             options=ProcessorOptions(
                 transactional_id=self._transactional_id("executor"), static_membership=self._static

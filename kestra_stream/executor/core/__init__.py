@@ -23,6 +23,7 @@ from kestra_stream.executor.core._types import (
     SubmitWorkerJob,
     TimerFired,
     WorkerDied,
+    WorkerGroups,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "SubmitWorkerJob",
     "TimerFired",
     "WorkerDied",
+    "WorkerGroups",
     "build_context",
     "fail_execution",
     "guard_state_size",

@@ -7,27 +7,30 @@ Rules: ``submit_attempt``, ``apply_worker_result`` (dedup, RUNNING, terminal), `
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from kestra_stream.executor.core._context import build_context
 from kestra_stream.executor.core._foreach_item_jobs import ForEachItemMergeOutputs
 from kestra_stream.executor.core._ids import derived_fraction
-from kestra_stream.executor.core._rendering import render_duration
+from kestra_stream.executor.core._rendering import render_duration, render_text
 from kestra_stream.executor.core._types import EmitKill, SubmitWorkerJob
 from kestra_stream.executor.core._working import Working
 from kestra_stream.executor.messages import ExecutionKilled, WorkerJob, WorkerTaskResult
 from kestra_stream.executor.state import TimerKind
+from kestra_stream.models.durations import is_expression
 from kestra_stream.models.execution import TaskRun
 from kestra_stream.models.labels import Label
 from kestra_stream.models.retry import ConstantRetry, ExponentialRetry, RandomRetry, Retry
 from kestra_stream.models.state import StateType
-from kestra_stream.models.task_options import LogLevel
+from kestra_stream.models.task_options import LogLevel, WorkerGroupFallback
 from kestra_stream.plugins.base import Task
 from kestra_stream.plugins.core.execution import LABELS_OUTPUT
 from kestra_stream.plugins.core.execution import Labels as LabelsTask
 from kestra_stream.plugins.flow import WorkingDirectory
 
+_WORKER_GROUP_KEY = re.compile(r"^[A-Za-z0-9._-]+$")  # a topic name part (topics/catalog.py)
 _STARTED_OR_WAITING = frozenset(
     {StateType.SUBMITTED, StateType.RUNNING, StateType.KILLING, StateType.RESUBMITTED, StateType.CREATED}
 )
@@ -38,10 +41,38 @@ def submit_attempt(working: Working, run: TaskRun, task: Task) -> TaskRun:
     if isinstance(task, WorkingDirectory) and working.children.get(run.id):
         drop_children(working, run)
         run = working.runs[run.id]
+    try:
+        worker_group = render_worker_group(working, task, run)
+    except Exception as error:
+        working.log(LogLevel.ERROR, f"Unable to render workerGroup.key: {error}", run=run)
+        return working.set_run_state(run, final_task_run_state(task, run, StateType.FAILED))
+    if worker_group is not None and not _has_live_worker(working, worker_group):
+        assert task.worker_group is not None
+        fallback = task.worker_group.fallback
+        if fallback is WorkerGroupFallback.FAIL:
+            working.log(
+                LogLevel.ERROR,
+                f"No worker is available in the worker group '{worker_group}' (workerGroup.fallback: FAIL)",
+                run=run,
+            )
+            return working.set_run_state(run, final_task_run_state(task, run, StateType.FAILED))
+        if fallback is WorkerGroupFallback.CANCEL:
+            working.log(
+                LogLevel.WARN,
+                f"No worker is available in the worker group '{worker_group}' (workerGroup.fallback: "
+                "CANCEL): the task run is killed",
+                run=run,
+            )
+            return working.set_run_state(run, StateType.KILLED)
+        working.log(
+            LogLevel.INFO,
+            f"No worker is available in the worker group '{worker_group}' yet: the task run waits for one"
+            " (workerGroup.fallback: WAIT)",
+            run=run,
+        )
     run = working.add_attempt(run)
     run = working.set_run_state(run, StateType.SUBMITTED)
     attempt_number = len(run.attempts or ())
-    worker_group = task.worker_group.key if task.worker_group is not None and task.worker_group.key else None
     assert working.index is not None
     definition = working.index.task_definition(task)
     if isinstance(task, ForEachItemMergeOutputs):
@@ -57,6 +88,26 @@ def submit_attempt(working: Working, run: TaskRun, task: Task) -> TaskRun:
     )
     working.emit(SubmitWorkerJob(job=job))
     return run
+
+
+def render_worker_group(working: Working, task: Task, run: TaskRun) -> str | None:
+    """``workerGroup.key`` rendered; ``None`` (the default group) when absent, null or blank."""
+    if task.worker_group is None or task.worker_group.key is None:
+        return None
+    key = task.worker_group.key
+    if is_expression(key):
+        key = render_text(working.settings.engine, key, build_context(working, task=task, run=run))
+    key = key.strip()
+    if not key or key in ("null", "default"):
+        return None
+    if not _WORKER_GROUP_KEY.match(key):
+        raise ValueError(f"`{key}` is not a worker group key (letters, digits, `.`, `_` and `-` only)")
+    return key
+
+
+def _has_live_worker(working: Working, group: str) -> bool:
+    groups = working.settings.worker_groups
+    return groups is None or groups.has_live_worker(group)
 
 
 def apply_worker_result(working: Working, result: WorkerTaskResult) -> bool:

@@ -132,6 +132,15 @@ class FlowTriggerSource(Protocol):
     def flows_with_flow_triggers(self) -> Iterable[Flow]: ...
 
 
+class WorkerGroups(Protocol):
+    """The shell's view of ``service-instances``: whether a worker of ``group`` is alive now.
+
+    Read when a task run with a ``workerGroup.key`` is submitted, for ``workerGroup.fallback``.
+    """
+
+    def has_live_worker(self, group: str) -> bool: ...
+
+
 _SHARED_ENGINE: ExpressionEngine | None = None
 
 
@@ -159,3 +168,5 @@ class CoreSettings:
     kestra: Mapping[str, Any] = field(default_factory=dict)
     """``{{ kestra.url }}`` and ``{{ kestra.environment }}``: ``kestra.url``, ``kestra.environment.name``."""
     worker_id_prefix: str = ""
+    worker_groups: WorkerGroups | None = None
+    """Liveness of worker groups; ``None`` assumes every group alive (the fallback never applies)."""
