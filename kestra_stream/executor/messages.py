@@ -38,6 +38,7 @@ __all__ = [
     "PauseExecution",
     "PreconditionPart",
     "PreconditionRequest",
+    "PurgeExecution",
     "RestartExecution",
     "ResumeExecution",
     "SubflowEnded",
@@ -89,6 +90,14 @@ class ResumeExecution(Payload):
     task_run_id: str | None = None
     inputs: dict[str, Any] | None = None
     by: str | None = None
+
+
+class PurgeExecution(Payload):
+    """Forget a terminated execution now (``execution.PurgeExecutions``): the owning executor drops
+    its state (a tombstone on ``execution-states``), as its purge timer would later."""
+
+    type: Literal["PurgeExecution"] = "PurgeExecution"
+    execution_id: str
 
 
 class RestartExecution(Payload):
@@ -153,6 +162,7 @@ ExecutionMessage = Annotated[
     | KillExecution
     | PauseExecution
     | ResumeExecution
+    | PurgeExecution
     | RestartExecution
     | ChangeTaskRunState
     | Unqueue

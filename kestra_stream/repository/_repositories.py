@@ -90,6 +90,24 @@ class _Resource:
     def _scan_documents(self, request: SearchRequest) -> AsyncIterator[Stored]:
         return self._backend.scan(self._index, self._compile(request), sort_keys(self.resource, request.sort))
 
+    async def delete_matching(self, request: SearchRequest) -> int:
+        """Hard-delete every match (purge tasks); the count deleted."""
+        # No _delete_by_query on the test distribution: find the ids, then bulk deletes.
+        targets = [stored async for stored in self._scan_documents(request)]
+        for start in range(0, len(targets), _DELETE_CHUNK):
+            chunk = targets[start : start + _DELETE_CHUNK]
+            await self._write(
+                *(
+                    Delete(
+                        index=self._index,
+                        doc_id=str(stored.document["id"]),
+                        concrete_index=stored.index_name or None,
+                    )
+                    for stored in chunk
+                )
+            )
+        return len(targets)
+
     async def _write(self, *ops: Upsert | Delete) -> BulkOutcome:
         outcome = await self._backend.bulk(ops)
         if outcome.retry:
@@ -309,22 +327,8 @@ class LogStore(_Resource):
         task_id: str | None = None,
         attempt: int | None = None,
     ) -> int:
-        # No _delete_by_query on the test distribution: find the ids, then bulk deletes.
         request = _execution_logs(execution_id, min_level, task_run_id, task_id, attempt, None)
-        targets = [stored async for stored in self._scan_documents(request)]
-        for start in range(0, len(targets), _DELETE_CHUNK):
-            chunk = targets[start : start + _DELETE_CHUNK]
-            await self._write(
-                *(
-                    Delete(
-                        index=IndexKey.LOGS,
-                        doc_id=str(stored.document["id"]),
-                        concrete_index=stored.index_name or None,
-                    )
-                    for stored in chunk
-                )
-            )
-        return len(targets)
+        return await self.delete_matching(request)
 
 
 def _execution_logs(

@@ -97,9 +97,13 @@ class LogRepository(Protocol):
         attempt: int | None = None,
     ) -> int: ...
 
+    async def delete_matching(self, request: SearchRequest) -> int: ...
+
 
 class MetricRepository(Protocol):
     async def search(self, request: SearchRequest) -> PagedResults[MetricEntry]: ...
+
+    async def delete_matching(self, request: SearchRequest) -> int: ...
 
     async def find_by_execution(
         self,

@@ -15,6 +15,7 @@ from kestra_stream.plugins.context import KVStore, LogLevel, MetricType, TaskLog
 from kestra_stream.runtime._expression_services import attempt_services
 from kestra_stream.runtime._files import copy_to_local
 from kestra_stream.runtime._logger import TaskRunLogger
+from kestra_stream.runtime.control import ControlPlane
 from kestra_stream.runtime.sinks import LogSink, MetricRecord, MetricSink, TaskRunIdentity
 from kestra_stream.storage import Storage, namespace_files_prefix, storage_path, task_run_file
 
@@ -46,6 +47,7 @@ class TaskRunContext:
         tmp_dir: Path | None = None,
         allowed_local_paths: Sequence[Path] = (),
         clock: Callable[[], float] = time.time,
+        control: ControlPlane | None = None,
     ) -> None:
         self._identity = identity
         self._variables = variables
@@ -59,6 +61,7 @@ class TaskRunContext:
         self._allowed_local_paths = tuple(path.resolve() for path in allowed_local_paths)
         self._working_dir: Path | None = None
         self._services: ExpressionServices | None = None
+        self._control = control
 
     @property
     def identity(self) -> TaskRunIdentity:
@@ -79,6 +82,11 @@ class TaskRunContext:
     @property
     def storage(self) -> Storage:
         return self._storage
+
+    @property
+    def control(self) -> ControlPlane | None:
+        """The repository and command topics, for the control-plane tasks (``runtime.control``)."""
+        return self._control
 
     @property
     def working_dir(self) -> Path:

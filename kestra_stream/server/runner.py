@@ -46,6 +46,7 @@ from kestra_stream.server.management import ManagementServer
 from kestra_stream.server.settings import ServerSettings
 from kestra_stream.storage import Storage, storage_from_config
 from kestra_stream.worker import Worker, WorkerOptions
+from kestra_stream.worker._control import WorkerControlPlane
 
 if TYPE_CHECKING:
     from kestra_stream.repository import ElasticsearchRepository
@@ -136,6 +137,7 @@ class Server:
         self._repository: MemoryRepository | ElasticsearchRepository | None = None
         self._indexer: Indexer | None = None
         self._worker: Worker | None = None
+        self._control: WorkerControlPlane | None = None
         self._scheduler: Scheduler | None = None
         self._scheduler_identity: InstanceIdentity | None = None
         self._flows: FlowCache | None = None
@@ -407,10 +409,12 @@ class Server:
 
     def _start_worker(self) -> None:
         storage = self._storage()
+        self._control = self._control_plane()
         self._worker = Worker(
             queue=self._queue,
             storage=storage,
             kv=StorageKVStore(storage=storage),
+            control=self._control,
             options=WorkerOptions(
                 worker_id=self.instance_id,
                 worker_group=self._plan.worker_group,
@@ -420,6 +424,23 @@ class Server:
             ),
         )
         self._spawn("worker", self._worker.run, self._worker_stop)
+
+    def _control_plane(self) -> WorkerControlPlane:
+        """The repository of the control-plane tasks: this process's indexer's memory one, else a
+        client of its own on the configured one (Elasticsearch)."""
+        kind = str(
+            self._config.get("kestra.repository.type")
+            or ("memory" if isinstance(self._queue, MemoryQueue) else "elasticsearch")
+        ).lower()
+        producer = self._queue.producer()
+        if kind == "memory":
+            return WorkerControlPlane(producer=producer, repository=lambda: self._repository)
+        config = self._config
+        return WorkerControlPlane(
+            producer=producer,
+            repository=lambda: ElasticsearchRepository.from_config(config),
+            owns_repository=True,
+        )
 
     def _storage(self) -> Storage:
         config = self._config
@@ -453,7 +474,7 @@ class Server:
         for identity in (self._identity, self._scheduler_identity, self._member_identity):
             if identity is not None:
                 identity.release()
-        for closable in (self._flows, self._tracker):
+        for closable in (self._flows, self._tracker, self._control):
             if closable is not None:
                 closable.close()
         self._heartbeat.stop(ServiceState.TERMINATED_GRACEFULLY)

@@ -251,7 +251,9 @@ class ExecutionStates(_Follower):
         self._subscriptions: _Subscriptions[Execution] = _Subscriptions()
 
     def handle(self, record: Record) -> None:
-        if record.value is None:
+        if record.value is None:  # the executor dropped it (purged): reads go to the repository
+            if record.key is not None:
+                self.forget(record.key.decode())
             return
         self.remember(execution_from_bytes(record.value))
 

@@ -52,6 +52,7 @@ from kestra_stream.runtime import (
     TaskRunIdentity,
     run_task,
 )
+from kestra_stream.runtime.control import ControlPlane
 from kestra_stream.runtime.sinks import LogSink, MetricSink
 from kestra_stream.runtime.workdir import collect_output_files, write_input_files
 from kestra_stream.storage import Storage
@@ -93,6 +94,7 @@ class WorkingDirectoryRunner:
     worker_id: str
     send: Callable[[WorkerTaskResult], None]
     tmp_dir: Path | None = None
+    control: ControlPlane | None = None
     _children: dict[str, TaskRun] = field(default_factory=dict)
 
     # -- the job ------------------------------------------------------------------------------------
@@ -374,6 +376,7 @@ class WorkingDirectoryRunner:
             log_sink=self.log_sink,
             metric_sink=self.metric_sink,
             tmp_dir=self.tmp_dir,
+            control=self.control,
         )
 
 

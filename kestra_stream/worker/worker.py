@@ -43,6 +43,7 @@ from kestra_stream.runtime import (
     TaskRunIdentity,
     run_task,
 )
+from kestra_stream.runtime.control import ControlPlane
 from kestra_stream.scheduler.messages import TRIGGER_RESULTS, WorkerTriggerJob
 from kestra_stream.scheduler.plugins import run_trigger_job
 from kestra_stream.storage import Storage
@@ -114,8 +115,10 @@ class Worker:
         kv: KVStore,
         options: WorkerOptions,
         renderer: ExpressionEngine | None = None,
+        control: ControlPlane | None = None,
     ) -> None:
         self._queue = queue
+        self._control = control
         self._producer = queue.producer()
         self._storage = storage
         self._kv = kv
@@ -323,6 +326,7 @@ class Worker:
                 worker_id=self._options.worker_id,
                 send=self._send,
                 tmp_dir=self._options.tmp_dir,
+                control=self._control,
             ).run(job, token)
         try:
             task = self._task(job)
@@ -347,6 +351,7 @@ class Worker:
             log_sink=self._sink,
             metric_sink=self._sink,
             tmp_dir=self._options.tmp_dir,
+            control=self._control,
         )
         with context:
             try:

@@ -101,3 +101,11 @@ def test_purge_current_execution_files_and_purge_kv(engine: Engine) -> None:
     keys = (run_of(done, "keys").outputs or {}).get("keys", [])
     assert f"keep_{execution_id}" in keys
     assert f"tmp_{execution_id}" not in keys
+
+
+def test_kill_task_kills_the_running_execution(engine: Engine) -> None:
+    done = engine.wait_done(engine.run("core_kill", inputs={"shouldKill": True}))
+    assert done.state.current is StateType.KILLED, task_states(done)
+    assert run_of(done, "kill").state.current is StateType.KILLED
+    assert run_of(done, "long").state.current is StateType.KILLED
+    assert "after" not in task_states(done)

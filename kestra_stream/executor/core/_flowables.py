@@ -43,6 +43,7 @@ from kestra_stream.plugins.flow import (
     ForEach,
     ForEachItem,
     If,
+    Kill,
     Loop,
     LoopUntil,
     Parallel,
@@ -356,7 +357,7 @@ def _without_path(data: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def apply_execution_updating(working: Working, run: TaskRun, task: Task) -> TaskRun:
-    """SetVariables / UnsetVariables / Exit, applied by the executor (no worker)."""
+    """SetVariables / UnsetVariables / Exit / Kill, applied by the executor (no worker)."""
     run = working.set_run_state(run, StateType.RUNNING)
     flow = working.index.flow if working.index is not None else None
     try:
@@ -388,6 +389,14 @@ def apply_execution_updating(working: Working, run: TaskRun, task: Task) -> Task
             final = StateType.CANCELLED if task.state is ExitState.CANCELED else StateType(task.state.value)
             run = working.set_run_state(run, final if final is not StateType.KILLED else StateType.KILLED)
             begin_halt(working, final, kill=final is StateType.KILLED, cascade=True)
+            return run
+        elif isinstance(task, Kill):
+            context = build_context(working, task=task, run=run)
+            cascade = task.propagate_kill
+            if isinstance(cascade, str):
+                cascade = render_condition(working.settings.engine, cascade, context)
+            run = working.set_run_state(run, StateType.KILLED)
+            begin_halt(working, StateType.KILLED, kill=True, cascade=cascade)
             return run
         else:
             return fail_run(working, run, f"Unsupported execution-updating task type {task.type}")

@@ -42,6 +42,7 @@ from kestra_stream.executor.messages import (
     KillExecution,
     NewExecution,
     PauseExecution,
+    PurgeExecution,
     RestartExecution,
     ResumeExecution,
     SubflowEnded,
@@ -150,6 +151,11 @@ def _apply(working: Working, event: ExecutorEvent, flows: Any) -> bool:
         return pause_execution(working)
     if isinstance(event, ResumeExecution):
         return resume_execution(working, event)
+    if isinstance(event, PurgeExecution):
+        if not working.current.is_terminated():
+            return False
+        working.set_extra(PURGE, True)
+        return True
     if isinstance(event, RestartExecution):
         return restart_execution(working, event, flows)
     if isinstance(event, ChangeTaskRunState):

@@ -6,7 +6,7 @@ Properties and validation only: the executor gives them their behaviour.
 from kestra_stream.plugins.flow._branches import WithHandlers
 from kestra_stream.plugins.flow.branching import If, IfOutputs, Switch, SwitchOutputs
 from kestra_stream.plugins.flow.dag import Dag, DagTask
-from kestra_stream.plugins.flow.execution import Exit, ExitState, SetVariables, UnsetVariables
+from kestra_stream.plugins.flow.execution import Exit, ExitState, Kill, SetVariables, UnsetVariables
 from kestra_stream.plugins.flow.groups import AllowFailure, Parallel, Sequential
 from kestra_stream.plugins.flow.loops import (
     CheckFrequency,
@@ -53,6 +53,7 @@ __all__ = [
     "If",
     "IfExists",
     "IfOutputs",
+    "Kill",
     "Loop",
     "LoopFetchType",
     "LoopOutputs",

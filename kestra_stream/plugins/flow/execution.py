@@ -1,4 +1,4 @@
-"""Tasks changing the execution itself, applied by the executor: variables and early exit.
+"""Tasks changing the execution itself, applied by the executor: variables, early exit and kill.
 
 ``Labels`` is a runnable task of :mod:`kestra_stream.plugins.core`.
 """
@@ -39,3 +39,11 @@ class ExitState(StrEnum):
 @plugin(f"{_EXECUTION}.Exit")
 class Exit(ExecutionUpdatingTask):
     state: ExitState = ExitState.SUCCESS
+
+
+@plugin(f"{_EXECUTION}.Kill")
+class Kill(ExecutionUpdatingTask):
+    """Kills the current execution (this task run ends KILLED); ``propagateKill`` also kills the
+    subflow executions it waits for."""
+
+    propagate_kill: bool | str = dynamic(False)
