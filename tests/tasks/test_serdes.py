@@ -197,3 +197,103 @@ def test_not_ion_input_fails_with_the_position(ctx: TaskRunContext) -> None:
     uri = put(ctx, "bad.ion", b'{a:1}\n{a:"open\n')
     with pytest.raises(TaskFailure, match="not valid ION: invalid Ion at character"):
         run_task(serdes("csv.IonToCsv", **{"from": uri}), ctx)
+
+
+TYPED_SCHEMA = """{
+  "type": "record", "name": "Row", "namespace": "company.team",
+  "fields": [
+    {"name": "id", "type": "long"},
+    {"name": "name", "type": ["null", "string"]},
+    {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},
+    {"name": "ratio", "type": "double"},
+    {"name": "ok", "type": "boolean"},
+    {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+    {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+    {"name": "local", "type": {"type": "long", "logicalType": "local-timestamp-millis"}},
+    {"name": "nested", "type": {"type": "record", "name": "Nested", "fields": [
+      {"name": "tags", "type": {"type": "array", "items": "string"}},
+      {"name": "n", "type": ["null", "long"]}]}},
+    {"name": "missing", "type": ["null", "string"], "default": null}
+  ]
+}"""
+
+
+@pytest.mark.parametrize("fmt", ["avro", "parquet"])
+def test_typed_round_trip_through_avro_and_parquet(
+    ctx: TaskRunContext, sink: CollectingSink, fmt: str
+) -> None:
+    writer, reader = {
+        "avro": ("avro.IonToAvro", "avro.AvroToIon"),
+        "parquet": ("parquet.IonToParquet", "parquet.ParquetToIon"),
+    }[fmt]
+    written = run_task(serdes(writer, **{"from": put_ion(ctx, TYPED_ROWS)}, schema=TYPED_SCHEMA), ctx)
+    assert written["uri"].endswith(f".{fmt}")
+    assert sink.metric("records").value == 2
+    back = ion_rows(ctx, run_task(serdes(reader, **{"from": written["uri"]}), ctx)["uri"])
+    assert back == TYPED_ROWS
+
+
+@pytest.mark.parametrize("writer", ["avro.IonToAvro", "parquet.IonToParquet"])
+def test_csv_strings_are_converted_to_the_schema_types(ctx: TaskRunContext, writer: str) -> None:
+    csv_uri = put(
+        ctx, "t.csv", b'id,ok,amount,day,at,note\n1,yes,"1,5",2024-02-29,2024-02-29T10:20:30Z,n/a\n'
+    )
+    ion_uri = run_task(serdes("csv.CsvToIon", **{"from": csv_uri}), ctx)["uri"]
+    schema = """{"type": "record", "name": "R", "fields": [
+      {"name": "id", "type": "int"}, {"name": "ok", "type": "boolean"},
+      {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 5, "scale": 2}},
+      {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+      {"name": "at", "type": {"type": "long", "logicalType": "timestamp-micros"}},
+      {"name": "note", "type": ["null", "string"]}]}"""
+    written = run_task(serdes(writer, **{"from": ion_uri}, schema=schema, decimalSeparator=","), ctx)
+    reader = {"avro.IonToAvro": "avro.AvroToIon", "parquet.IonToParquet": "parquet.ParquetToIon"}[writer]
+    assert ion_rows(ctx, run_task(serdes(reader, **{"from": written["uri"]}), ctx)["uri"]) == [
+        {
+            "id": 1,
+            "ok": True,
+            "amount": Decimal("1.50"),
+            "day": dt.date(2024, 2, 29),
+            "at": dt.datetime(2024, 2, 29, 10, 20, 30, tzinfo=dt.UTC),
+            "note": None,
+        }
+    ]
+
+
+def test_schema_inferred_when_absent_and_parquet_options(ctx: TaskRunContext) -> None:
+    rows = [{"a": 1, "b": "x", "c": None, "d": dt.date(2024, 1, 1)}, {"a": 2, "b": None, "c": 1.5, "d": None}]
+    uri = put_ion(ctx, rows)
+    for codec in ("SNAPPY", "ZSTD", "UNCOMPRESSED"):
+        written = run_task(
+            serdes("parquet.ParquetWriter", **{"from": uri}, compressionCodec=codec, parquetVersion="V1"), ctx
+        )
+        back = run_task(serdes("parquet.ParquetReader", **{"from": written["uri"]}), ctx)
+        assert ion_rows(ctx, back["uri"]) == rows
+    avro = run_task(serdes("avro.AvroWriter", **{"from": uri}), ctx)
+    assert ion_rows(ctx, run_task(serdes("avro.AvroReader", **{"from": avro["uri"]}), ctx)["uri"]) == rows
+    with pytest.raises(TaskFailure, match="`compressionCodec` must be one of"):
+        run_task(serdes("parquet.IonToParquet", **{"from": uri}, compressionCodec="LZMA"), ctx)
+
+
+def test_rows_not_matching_the_schema_fail_or_are_skipped(ctx: TaskRunContext, sink: CollectingSink) -> None:
+    uri = put_ion(ctx, [{"id": "1"}, {"id": "abc"}, {"id": None}, {"id": "3", "extra": 1}])
+    schema = '{"type": "record", "name": "R", "fields": [{"name": "id", "type": "int"}]}'
+    with pytest.raises(
+        TaskFailure, match=r"row 2 does not match the Avro schema: field `id`: `abc` is not an integer"
+    ):
+        run_task(serdes("avro.IonToAvro", **{"from": uri}, schema=schema), ctx)
+    warned = run_task(
+        serdes("parquet.IonToParquet", **{"from": uri}, schema=schema, onBadLines="WARN", strictSchema=True),
+        ctx,
+    )
+    assert ion_rows(ctx, run_task(serdes("parquet.ParquetToIon", **{"from": warned["uri"]}), ctx)["uri"]) == [
+        {"id": 1}
+    ]
+    warnings = sink.messages("WARN")
+    assert any("null for the non-nullable type int" in message for message in warnings)
+    assert any("not in the schema (strictSchema)" in message for message in warnings)
+    with pytest.raises(TaskFailure, match="invalid Avro `schema`"):
+        run_task(serdes("avro.IonToAvro", **{"from": uri}, schema="{not json"), ctx)
+    with pytest.raises(TaskFailure, match="not a valid Parquet file"):
+        run_task(serdes("parquet.ParquetToIon", **{"from": uri}), ctx)
+    with pytest.raises(TaskFailure, match="not a valid Avro file"):
+        run_task(serdes("avro.AvroToIon", **{"from": uri}), ctx)
