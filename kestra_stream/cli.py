@@ -49,7 +49,19 @@ def main() -> None:
     """Kestra flows executed on Kafka, searched in Elasticsearch."""
 
 
-@main.group()
+class _ServerGroup(click.Group):
+    """A port the server cannot listen on is one line on stderr (which port, what moves it), exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from kestra_stream.server.ports import PortUnavailableError
+
+        try:
+            return super().invoke(ctx)
+        except PortUnavailableError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@main.group(cls=_ServerGroup)
 def server() -> None:
     """Run the server, all in one process or one role at a time."""
 

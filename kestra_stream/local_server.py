@@ -43,8 +43,7 @@ def run_local(*, config: Config, port: int, flows_path: Path | None = None) -> N
     config = config.with_overrides({"kestra.queue.type": "memory", "kestra.server-type": "STANDALONE"})
     if flows_path is None and EXAMPLE_FLOWS.is_dir():
         flows_path = EXAMPLE_FLOWS
-    from kestra_stream.webserver.process import run_webserver
+    from kestra_stream.webserver.process import start_with_web
 
     engine = Server(config=config, plan=ServerPlan(flows_path=flows_path, indexer=True, scheduler=True))
-    engine.start()
-    run_webserver(config, port=port, engine=engine)
+    start_with_web(config, engine, port=port)

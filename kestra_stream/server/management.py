@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from kestra_stream.server.ports import MANAGEMENT_PORT_SETTING, unavailable
+
 HealthCheck = Callable[[], dict[str, bool]]
 
 
@@ -84,7 +86,12 @@ class ManagementServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        try:
+            self._server = ThreadingHTTPServer((host, port), Handler)
+        except OSError as error:
+            raise unavailable(
+                error, port=port, purpose="management port", setting=MANAGEMENT_PORT_SETTING
+            ) from None
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="management", daemon=True)
 

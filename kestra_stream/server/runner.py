@@ -210,6 +210,8 @@ class Server:
     # -- start / stop --------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self._plan.management:  # bound first: a taken port stops the process before anything runs
+            self._management = ManagementServer(port=self._settings.management_port, health=self.health)
         if isinstance(self._queue, KafkaQueue):
             self._ensure_topics()
         if self._plan.flows_path is not None:
@@ -223,8 +225,7 @@ class Server:
             self._start_indexer()
         if self._plan.scheduler:
             self._start_scheduler()
-        if self._plan.management:
-            self._management = ManagementServer(port=self._settings.management_port, health=self.health)
+        if self._management is not None:
             self._management.start()
         log.info(
             "server.started",

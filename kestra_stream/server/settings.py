@@ -66,10 +66,16 @@ class ServerSettings:
             liveness_initial_delay=duration("kestra.server.liveness.initial-delay", 45.0),
             liveness_interval=duration("kestra.server.liveness.interval", 5.0),
             termination_grace_period=duration("kestra.server.termination-grace-period", 300.0),
-            management_port=int(config.get("endpoints.all.port", 8081)),
+            management_port=_management_port(config),
             instance_id=str(config.get("kestra.server.instance-id") or "") or None,
             worker_task_restart_strategy=_strategy(config.get("kestra.server.worker-task-restart-strategy")),
         )
+
+
+def _management_port(config: Config) -> int:
+    """``endpoints.all.port`` (Micronaut's key, outside ``kestra.``), which the ``KESTRA_*`` env
+    convention cannot reach: ``KESTRA_ENDPOINTS_ALL_PORT`` (``kestra.endpoints.all.port``) overrides it."""
+    return int(config.get("kestra.endpoints.all.port", config.get("endpoints.all.port", 8081)))
 
 
 def _strategy(value: Any) -> WorkerTaskRestartStrategy:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from aiohttp import web
 from kestra_stream.config import Config
 from kestra_stream.queue import MemoryQueue, Queue, queue_from_config
 from kestra_stream.repository import ElasticsearchRepository, MemoryRepository, Repository
+from kestra_stream.server.ports import API_PORT_SETTING, listening_socket
 from kestra_stream.storage import Storage, storage_from_config
 from kestra_stream.webserver.app import build_app
 from kestra_stream.webserver.health import register_health, unregister_health
@@ -130,10 +132,22 @@ def engine_repository(engine: Server | None) -> Repository | None:
     return engine.repository
 
 
+def api_socket(port: int) -> socket.socket:
+    """The API's listening socket (``--port``); a taken port is a :class:`PortUnavailableError`."""
+    return listening_socket("0.0.0.0", port, purpose="API port", setting=API_PORT_SETTING)
+
+
 def run_webserver(
-    config: Config, *, port: int, engine: Server | None = None, run_indexer: bool | None = None
+    config: Config,
+    *,
+    port: int,
+    engine: Server | None = None,
+    run_indexer: bool | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM; then stop the engine (if any) gracefully."""
+    """Serve until SIGINT/SIGTERM; then stop the engine (if any) gracefully. ``sock``: the API port
+    already bound (before the engine started), else it is bound here."""
+    sock = sock or api_socket(port)
     shared = engine_repository(engine)
     if engine is not None and engine.indexer is not None:
         run_indexer = False  # the engine indexes (into ``shared`` or Elasticsearch): never twice
@@ -149,7 +163,7 @@ def run_webserver(
 
         app.on_shutdown.append(stop_engine)
     log.info("webserver.starting", port=port)
-    web.run_app(app, host="0.0.0.0", port=port, print=None)
+    web.run_app(app, sock=sock, print=None)
 
 
 def run_server_with_web(config: Config, *, port: int, **plan: object) -> None:
@@ -158,9 +172,18 @@ def run_server_with_web(config: Config, *, port: int, **plan: object) -> None:
     from kestra_stream.server import Server, ServerPlan, configure_logging
 
     configure_logging()
-    engine = Server(config=config, plan=ServerPlan(**plan))  # type: ignore[arg-type]
-    engine.start()
-    run_webserver(config, port=port, engine=engine)
+    start_with_web(config, Server(config=config, plan=ServerPlan(**plan)), port=port)  # type: ignore[arg-type]
+
+
+def start_with_web(config: Config, engine: Server, *, port: int) -> None:
+    """Bind the API port, start ``engine``, then serve: a taken port stops the process first."""
+    sock = api_socket(port)
+    try:
+        engine.start()
+    except BaseException:
+        sock.close()
+        raise
+    run_webserver(config, port=port, engine=engine, sock=sock)
 
 
 def _with_management(app: web.Application, config: Config) -> None:
