@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from engine_harness import Engine, run_of, runs, task_states
+from typing import Any
 
+from engine_harness import Engine, labels_of, run_of, runs, task_states
+
+from kestra_stream.executor.messages import RestartExecution
+from kestra_stream.kv import StorageKVStore
 from kestra_stream.models import StateType
+from kestra_stream.storage import LocalStorage
 
 
 def test_loop_scopes_outputs_per_iteration_and_collects_the_declared_ones(engine: Engine) -> None:
@@ -109,3 +114,50 @@ def test_kill_task_kills_the_running_execution(engine: Engine) -> None:
     assert run_of(done, "kill").state.current is StateType.KILLED
     assert run_of(done, "long").state.current is StateType.KILLED
     assert "after" not in task_states(done)
+
+
+def test_task_retry_create_new_execution_runs_the_flow_again_as_kestra(engine: Engine) -> None:
+    first_id = engine.run("core_retry_new_execution")
+    first = engine.wait_done(first_id)
+    # recorded from Kestra 1.3.31: RETRIED, RETRIED, FAILED; each run from the start (attemptNumber
+    # 1, 2, 3), the failed task RETRIED in the retried ones, `system.replay: true` on the new ones
+    assert first.state.current is StateType.RETRIED, task_states(first)
+    assert task_states(first) == {"before": "SUCCESS", "fail": "RETRIED"}
+
+    def chain() -> list[Any] | None:
+        found = [
+            e for e in engine.executions_of("core_retry_new_execution") if (e.original_id or e.id) == first_id
+        ]
+        return found if len(found) == 3 and all(e.state.current.is_terminated() for e in found) else None
+
+    executions = sorted(engine.wait_for(chain), key=lambda e: e.metadata.attempt_number if e.metadata else 1)
+    assert [e.state.current for e in executions] == [StateType.RETRIED, StateType.RETRIED, StateType.FAILED]
+    assert [e.metadata.attempt_number if e.metadata else 1 for e in executions] == [1, 2, 3]
+    last = executions[-1]
+    assert task_states(last) == {"before": "SUCCESS", "fail": "FAILED"}
+    assert run_of(last, "before").outputs == {"value": last.id}
+    assert labels_of(last)["system.replay"] == "true"
+
+
+def test_subflow_restart_behavior_retry_failed_restarts_the_failed_child(engine: Engine) -> None:
+    parent_id = engine.run("core_restart_parent")
+    failed = engine.wait_done(parent_id)
+    assert failed.state.current is StateType.FAILED, task_states(failed)
+    child_id = str((run_of(failed, "call").outputs or {})["executionId"])
+    assert engine.wait_done(child_id).state.current is StateType.FAILED
+    # the child succeeds once the flag exists; restarting the parent restarts that same child
+    StorageKVStore(storage=LocalStorage(base_path=engine.storage_path)).set("e2e", f"flag_{parent_id}", True)
+    engine.send(RestartExecution(execution_id=parent_id))
+
+    def restarted() -> Any:
+        latest = engine.execution(parent_id)
+        return latest if latest is not None and latest.state.current is StateType.SUCCESS else None
+
+    done = engine.wait_for(restarted, what="the restarted parent")
+    assert (run_of(done, "call").outputs or {})["executionId"] == child_id
+    child = engine.wait_done(child_id)
+    assert child.state.current is StateType.SUCCESS
+    assert StateType.RESTARTED in [history.state for history in child.state.histories]
+    assert len(run_of(child, "first").attempts or ()) == 1  # in place: only the failed task ran again
+    renewed = str((run_of(done, "renewed").outputs or {})["executionId"])
+    assert renewed != child_id  # NEW_EXECUTION: a new child

@@ -22,7 +22,7 @@ from kestra_stream.executor.state import TimerKind
 from kestra_stream.models.durations import is_expression
 from kestra_stream.models.execution import TaskRun
 from kestra_stream.models.labels import Label
-from kestra_stream.models.retry import ConstantRetry, ExponentialRetry, RandomRetry, Retry
+from kestra_stream.models.retry import ConstantRetry, ExponentialRetry, RandomRetry, Retry, RetryBehavior
 from kestra_stream.models.state import StateType
 from kestra_stream.models.task_options import LogLevel, WorkerGroupFallback
 from kestra_stream.plugins.base import Task
@@ -187,6 +187,13 @@ def conclude_attempt(working: Working, run: TaskRun, attempt_state: StateType) -
         final: StateType = StateType.KILLED if attempt_state is not StateType.SUCCESS else attempt_state
         return working.set_run_state(run, final)
     if attempt_state is StateType.FAILED and task is not None and task.retry is not None and not halted:
+        if task.retry.behavior is RetryBehavior.CREATE_NEW_EXECUTION:
+            from kestra_stream.executor.core._retries import retry_task_as_new_execution
+
+            retried = retry_task_as_new_execution(working, run, task.retry)
+            if retried is not None:
+                return retried
+            return working.set_run_state(run, final_task_run_state(task, run, attempt_state))
         due = retry_due(task.retry, run, working.now)
         if due is not None:
             working.add_timer(TimerKind.RETRY, due, task_run_id=run.id, tag=len(run.attempts or ()))

@@ -23,7 +23,7 @@ from kestra_stream.executor.core._rendering import (
 )
 from kestra_stream.executor.core._types import EmitExecutionMessage
 from kestra_stream.executor.core._working import Working
-from kestra_stream.executor.messages import NewExecution, SubflowEnded
+from kestra_stream.executor.messages import NewExecution, RestartExecution, SubflowEnded
 from kestra_stream.executor.state import TimerKind
 from kestra_stream.flows.model import Flow
 from kestra_stream.inputs import InputValidationError, resolve_inputs
@@ -49,6 +49,7 @@ from kestra_stream.plugins.flow import (
     Parallel,
     Pause,
     PauseBehavior,
+    RestartBehavior,
     Sequential,
     SetVariables,
     Subflow,
@@ -58,6 +59,8 @@ from kestra_stream.plugins.flow import (
 from kestra_stream.plugins.flow._branches import WithHandlers
 
 FOREACH_VALUES = "foreachValues"
+SUBFLOW_RESTARTS = "subflowRestarts"
+"""extra: Subflow task run id -> the failed child execution an execution restart restarts."""
 LOOP_WAITING = "loopWaiting"
 HALT = "halt"
 
@@ -429,8 +432,54 @@ def child_labels(
     return labels
 
 
+def mark_subflow_restarts(working: Working) -> None:
+    """An execution restart: which reopened Subflow runs restart their failed child execution
+    (``restartBehavior: RETRY_FAILED``, the default) instead of creating a new one.
+
+    The child is restarted in place while its executor still holds it (``purge_after``); an older
+    child gets a new execution, with a WARN (its state is only in the repository then)."""
+    marks: dict[str, str] = {}
+    for run in working.runs.values():
+        task = working.task_of(run)
+        if run.state.current is not StateType.RESTARTED or not isinstance(task, Subflow):
+            continue
+        outputs = run.outputs or {}
+        child_id = outputs.get("executionId")
+        if task.restart_behavior is not RestartBehavior.RETRY_FAILED or not task.wait or not child_id:
+            continue
+        if outputs.get("state") not in (StateType.FAILED.value, StateType.KILLED.value):
+            continue
+        ended = run.attempts[-1].state.end_date if run.attempts else None
+        if ended is not None and working.now - ended < working.settings.purge_after * 0.9:
+            marks[run.id] = str(child_id)
+        else:
+            working.log(
+                LogLevel.WARN,
+                f"Subflow execution {child_id} ended too long ago to be restarted: "
+                "a new execution is created",
+                run=run,
+            )
+    working.set_extra(SUBFLOW_RESTARTS, marks or None)
+
+
+def _restart_subflow(working: Working, run: TaskRun, child_id: str) -> TaskRun:
+    remaining = {
+        key: value for key, value in working.extra.get(SUBFLOW_RESTARTS, {}).items() if key != run.id
+    }
+    working.set_extra(SUBFLOW_RESTARTS, remaining or None)
+    run = working.add_attempt(run, StateType.RUNNING)
+    working.emit(EmitExecutionMessage(message=RestartExecution(execution_id=child_id)))
+    working.log(LogLevel.INFO, f"Restarted subflow execution [[{child_id}]]", run=run)
+    run = working.set_run_outputs(run, {"executionId": child_id})
+    return working.set_run_state(run, StateType.RUNNING)
+
+
 def start_subflow(working: Working, run: TaskRun, task: Subflow, flow_for: Any) -> TaskRun:
-    """Create the child execution (a new one per attempt) and wait for it unless ``wait: false``."""
+    """Create the child execution (a new one per attempt) and wait for it unless ``wait: false``;
+    on an execution restart, restart the failed child instead (``mark_subflow_restarts``)."""
+    restart_child = (working.extra.get(SUBFLOW_RESTARTS) or {}).get(run.id)
+    if restart_child is not None and run.state.current is StateType.RESTARTED:
+        return _restart_subflow(working, run, restart_child)
     engine = working.settings.engine
     context = build_context(working, task=task, run=run)
     try:

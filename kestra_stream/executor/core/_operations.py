@@ -22,6 +22,7 @@ from kestra_stream.executor.core._flowables import (
     begin_halt,
     fire_loop_timer,
     fire_pause_timeout,
+    mark_subflow_restarts,
     resume_pause,
 )
 from kestra_stream.executor.core._reopen import failed_runs, reopen_runs
@@ -228,6 +229,7 @@ def restart_execution(working: Working, message: RestartExecution, flow_for: Any
     working.labels = (*labels, Label(key="system.restarted", value="true"))
     working.cancel_timers()
     reopen_runs(working, failed_runs(working))
+    mark_subflow_restarts(working)
     working.set_extra(MANUAL_PAUSE, None)
     working.set_execution_state(StateType.RESTARTED)
     working.set_execution_state(StateType.RUNNING)
