@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real test/dev infrastructure without Docker: Kafka (KRaft), Elasticsearch, S3Proxy.
+# Real test/dev infrastructure without Docker: Kafka (KRaft), Elasticsearch, S3Proxy, PostgreSQL.
 #
 #   deploy/infra.sh up [--kafka-brokers 1|3] [service...]   fetch (cached) + start + wait until ready
 #   deploy/infra.sh down [service...]                       stop what this script started (all by default)
@@ -7,8 +7,9 @@
 #   deploy/infra.sh logs [service] [lines]                  tail of the logs
 #   deploy/infra.sh env                                     print the exported variables for tests
 #
-# Services: kafka (single node, :9092), es (:9200), s3 (:9000), kafka-cluster (3 brokers,
-# :19092/:29092/:39092; started by `up --kafka-brokers 3`, in addition to the others).
+# Services: kafka (single node, :9092), es (:9200), s3 (:9000), postgres (:55432, Debian's
+# postgresql package), kafka-cluster (3 brokers, :19092/:29092/:39092; started by
+# `up --kafka-brokers 3`, in addition to the others).
 # Everything is fetched from Maven Central with mvn into $KESTRA_INFRA_CACHE (default <repo>/.infra)
 # and runs with state under $KESTRA_INFRA_STATE (default <repo>/.infra/state).
 # See docs/infrastructure.md.
@@ -31,6 +32,10 @@ ES_TRANSPORT_PORT="${ES_TRANSPORT_PORT:-9300}"
 S3_PORT="${S3_PORT:-9000}"
 S3_ACCESS_KEY="${S3_ACCESS_KEY:-minioadmin}"
 S3_SECRET_KEY="${S3_SECRET_KEY:-minioadmin}"
+PG_PORT="${PG_PORT:-55432}"
+PG_USER="${PG_USER:-kestra}"
+PG_PASSWORD="${PG_PASSWORD:-kestra-test-pw}"
+PG_OS_USER="${KESTRA_PG_USER:-kestra-pg}"
 read -r -a CLUSTER_PORTS <<<"${KAFKA_CLUSTER_PORTS:-19092 29092 39092}"
 read -r -a CLUSTER_CONTROLLER_PORTS <<<"${KAFKA_CLUSTER_CONTROLLER_PORTS:-19093 29093 39093}"
 
@@ -491,6 +496,68 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# PostgreSQL (Debian's postgresql package: `apt-get install postgresql`, done by .ci/run)
+pg_bin() {
+	local dir
+	dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+	[[ -n "$dir" && -x "$dir/postgres" ]] || die "PostgreSQL is not installed: apt-get install postgresql"
+	echo "$dir"
+}
+
+pg_ready() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 2; }
+
+up_postgres() {
+	local dir="$STATE/postgres" bin pid t as_user=()
+	t="$(now)"
+	bin="$(pg_bin)"
+	pid="$(read_pid "$dir/pid")"
+	if [[ -n "$pid" ]] && pg_ready; then
+		log "postgres already running (pid $pid, port $PG_PORT)"
+		return 0
+	fi
+	if [[ -z "$pid" ]]; then
+		port_open "$PG_PORT" && die "port $PG_PORT is used by another process (set PG_PORT)"
+		mkdir -p "$dir/run"
+		if [[ "$(id -u)" == 0 ]]; then
+			if ! id "$PG_OS_USER" >/dev/null 2>&1; then
+				log "creating system user $PG_OS_USER (PostgreSQL refuses to run as root)"
+				useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+			fi
+			chown -R "$PG_OS_USER:" "$dir"
+			as_user=(runuser -u "$PG_OS_USER" --)
+			runuser -u "$PG_OS_USER" -- test -w "$dir" ||
+				die "user $PG_OS_USER cannot write $dir: put the state in a world-traversable folder (KESTRA_INFRA_STATE)"
+		fi
+		if [[ ! -f "$dir/data/PG_VERSION" ]]; then
+			rm -rf "$dir/data"
+			printf '%s\n' "$PG_PASSWORD" >"$dir/pwfile"
+			[[ "$(id -u)" != 0 ]] || chown "$PG_OS_USER:" "$dir/pwfile"
+			"${as_user[@]}" "$bin/initdb" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pwfile" \
+				--auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 \
+				>>"$dir/initdb.log" 2>&1 || {
+				tail -n 20 "$dir/initdb.log" >&2
+				die "initdb failed (log: $dir/initdb.log)"
+			}
+			rm -f "$dir/pwfile"
+		fi
+		rm -f "$dir/pid"
+		setsid "${as_user[@]}" "$bin/postgres" -D "$dir/data" -p "$PG_PORT" -k "$dir/run" \
+			-c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=64MB -c fsync=off \
+			-c synchronous_commit=off -c full_page_writes=off \
+			>>"$dir/postgres.log" 2>&1 </dev/null 9>&- &
+		wait_until 30 postgres test -s "$dir/data/postmaster.pid" || die "postgres did not start (log: $dir/postgres.log)"
+		head -n 1 "$dir/data/postmaster.pid" >"$dir/pid"
+		pid="$(read_pid "$dir/pid")"
+		[[ -n "$pid" ]] || { tail -n 20 "$dir/postgres.log" >&2; die "postgres exited (log: $dir/postgres.log)"; }
+	fi
+	WATCH_PID="$pid" wait_until "$READY_TIMEOUT" postgres pg_ready || {
+		tail -n 30 "$dir/postgres.log" >&2
+		die "postgres not ready (log: $dir/postgres.log)"
+	}
+	log "postgres ready on 127.0.0.1:$PG_PORT (pid $pid, user $PG_USER) in $(since "$t")"
+}
+
+# ---------------------------------------------------------------------------------------------
 write_env() {
 	mkdir -p "$STATE"
 	cat >"$STATE/env" <<EOF
@@ -500,10 +567,13 @@ export KESTRA_TEST_ES_URL=http://127.0.0.1:$ES_PORT
 export KESTRA_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 export KESTRA_TEST_S3_ACCESS_KEY=$S3_ACCESS_KEY
 export KESTRA_TEST_S3_SECRET_KEY=$S3_SECRET_KEY
+export KESTRA_TEST_PG_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/postgres
+export KESTRA_TEST_PG_USER=$PG_USER
+export KESTRA_TEST_PG_PASSWORD=$PG_PASSWORD
 export KESTRA_INFRA_STATE=$STATE
 # the ports infra.sh used (so a later deploy/infra.sh call, e.g. a test restarting a broker, agrees)
 export KAFKA_PORT=$KAFKA_PORT KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT
-export ES_PORT=$ES_PORT ES_TRANSPORT_PORT=$ES_TRANSPORT_PORT S3_PORT=$S3_PORT
+export ES_PORT=$ES_PORT ES_TRANSPORT_PORT=$ES_TRANSPORT_PORT S3_PORT=$S3_PORT PG_PORT=$PG_PORT
 export KAFKA_CLUSTER_PORTS="${CLUSTER_PORTS[*]}" KAFKA_CLUSTER_CONTROLLER_PORTS="${CLUSTER_CONTROLLER_PORTS[*]}"
 EOF
 }
@@ -514,6 +584,7 @@ pidfile() {
 	kafka) echo "$STATE/kafka/pid" ;;
 	es) echo "$STATE/es/pid" ;;
 	s3) echo "$STATE/s3/pid" ;;
+	postgres) echo "$STATE/postgres/pid" ;;
 	kafka-cluster-[123]) echo "$STATE/kafka-cluster/broker-${1##*-}/pid" ;;
 	*) die "unknown service $1" ;;
 	esac
@@ -524,8 +595,9 @@ expand_services() {
 	for s in "$@"; do
 		case "$s" in
 		kafka-cluster) echo kafka-cluster-1 kafka-cluster-2 kafka-cluster-3 ;;
-		all) echo kafka es s3 kafka-cluster-1 kafka-cluster-2 kafka-cluster-3 ;;
+		all) echo kafka es s3 postgres kafka-cluster-1 kafka-cluster-2 kafka-cluster-3 ;;
 		elasticsearch) echo es ;;
+		postgresql | pg) echo postgres ;;
 		*) echo "$s" ;;
 		esac
 	done
@@ -551,7 +623,7 @@ cmd_up() {
 		esac
 	done
 	case "$brokers" in
-	1) ((${#services[@]})) || services=(kafka es s3) ;;
+	1) ((${#services[@]})) || services=(kafka es s3 postgres) ;;
 	3) services+=(kafka-cluster) ;;
 	*) die "--kafka-brokers must be 1 or 3" ;;
 	esac
@@ -564,7 +636,8 @@ cmd_up() {
 		kafka-cluster) up_kafka_cluster ;;
 		es | elasticsearch) up_es ;;
 		s3) up_s3 ;;
-		*) die "unknown service $s (kafka, es, s3, kafka-cluster)" ;;
+		postgres | postgresql | pg) up_postgres ;;
+		*) die "unknown service $s (kafka, es, s3, postgres, kafka-cluster)" ;;
 		esac
 	done
 	log "up (${services[*]}) done in $(since "$t"); env: $STATE/env"
@@ -579,6 +652,8 @@ cmd_down() {
 	for s in "$@"; do
 		pid="$(read_pid "$(pidfile "$s")")"
 		[[ -z "$pid" ]] || running+=("$s=$pid")
+		# SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for every client to disconnect)
+		[[ "$s" != postgres || -z "$pid" ]] || kill -INT "$pid" 2>/dev/null || true
 	done
 	if ((${#running[@]})); then stop_pids "${running[@]}" || rc=1; fi
 	for s in "$@"; do
@@ -594,6 +669,7 @@ service_port() {
 	kafka) echo "$KAFKA_PORT" ;;
 	es) echo "$ES_PORT" ;;
 	s3) echo "$S3_PORT" ;;
+	postgres) echo "$PG_PORT" ;;
 	kafka-cluster-[123]) echo "${CLUSTER_PORTS[$((${1##*-} - 1))]}" ;;
 	esac
 }
@@ -625,6 +701,7 @@ cmd_logs() {
 		kafka) f="$STATE/kafka/server.log" ;;
 		es) f="$STATE/es/logs/kestra-stream-test.log" ;;
 		s3) f="$STATE/s3/s3proxy.log" ;;
+		postgres) f="$STATE/postgres/postgres.log" ;;
 		kafka-cluster-[123]) f="$STATE/kafka-cluster/broker-${s##*-}/server.log" ;;
 		*) die "unknown service $s" ;;
 		esac
@@ -635,7 +712,7 @@ cmd_logs() {
 }
 
 usage() {
-	sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 

@@ -12,6 +12,7 @@ import os
 import shlex
 import socket
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,6 +42,9 @@ ES_URL = os.environ.get("KESTRA_TEST_ES_URL", "http://127.0.0.1:9200")
 S3_ENDPOINT = os.environ.get("KESTRA_TEST_S3_ENDPOINT", "http://127.0.0.1:9000")
 S3_ACCESS_KEY = os.environ.get("KESTRA_TEST_S3_ACCESS_KEY", "minioadmin")
 S3_SECRET_KEY = os.environ.get("KESTRA_TEST_S3_SECRET_KEY", "minioadmin")
+PG_URL = os.environ.get("KESTRA_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:55432/postgres")
+PG_USER = os.environ.get("KESTRA_TEST_PG_USER", "kestra")
+PG_PASSWORD = os.environ.get("KESTRA_TEST_PG_PASSWORD", "kestra-test-pw")
 
 
 def _reachable(hostport: str, timeout: float = 2.0) -> bool:
@@ -84,6 +88,26 @@ def es_url() -> str:
 def s3_endpoint() -> str:
     require_service("The S3 server", S3_ENDPOINT)
     return S3_ENDPOINT
+
+
+@dataclass(frozen=True)
+class Postgres:
+    """The PostgreSQL server of ``deploy/infra.sh up`` (JDBC URL and credentials, as flows use them)."""
+
+    url: str
+    username: str
+    password: str
+
+    @property
+    def hostport(self) -> str:
+        return urlsplit(self.url.removeprefix("jdbc:")).netloc
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Postgres:
+    server = Postgres(url=PG_URL, username=PG_USER, password=PG_PASSWORD)
+    require_service("PostgreSQL", server.hostport)
+    return server
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 
 def register(registry: PluginRegistry) -> None:
-    from kestra_stream_plugins.jdbc import duckdb, sqlite
+    from kestra_stream_plugins.jdbc import duckdb, postgresql, sqlite
 
-    for module in (sqlite, duckdb):
+    for module in (sqlite, duckdb, postgresql):
         for cls, type_name in module.PLUGINS:
             registry.add(cls, type_name)

@@ -4,6 +4,9 @@ DuckDB's inputFiles/outputFiles, and bad SQL failing the task into the flow's er
 
 from __future__ import annotations
 
+import base64
+import socket
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from engine_harness import Engine, run_of, task_states
 from kestra_stream import ion as _ion
 from kestra_stream.models import StateType
 from kestra_stream.storage import LocalStorage
+from tests.conftest import Postgres
 
 
 def _outputs(execution: Any, task_id: str) -> dict[str, Any]:
@@ -113,3 +117,98 @@ def test_bad_sql_fails_into_errors_branch(
     assert any(message in line for line in errors), errors
     handled = [entry.message or "" for entry in engine.logs_of(done.id) if entry.task_id == "handled"]
     assert handled and message in handled[0], handled
+
+
+@pytest.fixture
+def pg_secret(postgres: Postgres, monkeypatch: pytest.MonkeyPatch) -> Postgres:
+    """The password reaches flows only as ``secret('JDBC_PG_PASSWORD')`` (masked in logs)."""
+    monkeypatch.setenv("SECRET_JDBC_PG_PASSWORD", base64.b64encode(postgres.password.encode()).decode())
+    monkeypatch.setenv("SECRET_JDBC_PG_WRONG", base64.b64encode(b"not-the-password").decode())
+    return postgres
+
+
+def _table() -> str:
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+def _no_password_in_logs(engine: Engine, execution_id: str, password: str) -> None:
+    messages = [entry.message or "" for entry in engine.logs_of(execution_id)]
+    assert messages
+    assert not any(password in message for message in messages), messages
+
+
+def test_postgresql_fetch_types_copy_and_type_mapping(engine: Engine, pg_secret: Postgres) -> None:
+    table = _table()
+    inputs = {"url": pg_secret.url, "username": pg_secret.username, "table": table}
+    done = engine.wait_done(engine.run("jdbc_postgresql", inputs=inputs))
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    assert _outputs(done, "setup")["outputs"] == [{"row": {"n": 2}, "size": 1}]
+    one = _outputs(done, "one")
+    assert one == {
+        "row": {
+            "name": "semi; colon",
+            "price": 10.5,
+            "born": "2024-01-02",
+            "seen": "2024-01-02T10:00:00",
+            "seen_tz": "2024-01-02T11:00:00+01:00",
+            "tags": ["a", "b"],
+            "doc": {"k": [1, 2]},
+            "raw": "aGk=",
+            "wait": "P0Y0M1DT2H0M0S",
+            "ref": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "bonus": 42,
+        },
+        "size": 1,
+    }
+    assert _outputs(done, "all") == {
+        "rows": [{"id": 1, "name": "semi; colon"}, {"id": 2, "name": "100%"}],
+        "size": 2,
+    }
+    store = _outputs(done, "store")
+    assert store["size"] == 2
+    lines = _raw(engine, store["uri"]).splitlines()
+    assert lines == [
+        '{id:1,name:"semi; colon",price:10.50,born:2024-01-02,seen:LocalDateTime::"2024-01-02T10:00:00",'
+        'seen_tz:ZonedDateTime::"2024-01-02T10:00:00Z[UTC]",tags:["a","b"],doc:{k:[1,2]}}',
+        '{id:2,name:"100%",price:3.25,born:2024-02-03,seen:LocalDateTime::"2024-02-03T11:30:00",'
+        'seen_tz:ZonedDateTime::"2024-02-03T11:30:00Z[UTC]",tags:[],doc:null}',
+    ]
+    export = _outputs(done, "export")
+    assert export["rowCount"] == 2
+    assert _raw(engine, export["uri"]).splitlines() == ["name,price", "semi; colon,10.50", "100%,3.25"]
+    assert _outputs(done, "import") == {"rowCount": 2}
+    assert _outputs(done, "check")["row"] == {"n": 2, "total": 13.75}
+    _no_password_in_logs(engine, done.id, pg_secret.password)
+
+
+@pytest.mark.parametrize(
+    ("case", "sql", "message"),
+    [
+        ("missing-table", "SELECT * FROM missing_table_x", 'relation "missing_table_x" does not exist'),
+        ("syntax", "SELEKT 1", 'syntax error at or near "SELEKT"'),
+        ("wrong-password", "SELECT 1", "password authentication failed"),
+        ("unreachable", "SELECT 1", "Connection refused"),
+    ],
+)
+def test_postgresql_errors_fail_into_errors_branch(
+    engine: Engine, pg_secret: Postgres, case: str, sql: str, message: str
+) -> None:
+    url = pg_secret.url
+    if case == "unreachable":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]  # nothing listens there once closed
+        url = f"jdbc:postgresql://127.0.0.1:{port}/postgres"
+    inputs = {
+        "url": url,
+        "sql": sql,
+        "username": pg_secret.username,
+        "secret": "JDBC_PG_WRONG" if case == "wrong-password" else "JDBC_PG_PASSWORD",
+    }
+    done = engine.wait_done(engine.run("jdbc_error_postgresql", inputs=inputs))
+    assert done.state.current is StateType.FAILED
+    assert task_states(done) == {"broken": "FAILED", "handled": "SUCCESS"}
+    errors = [entry.message or "" for entry in engine.logs_of(done.id) if entry.task_id == "broken"]
+    assert any(message in line for line in errors), errors
+    _no_password_in_logs(engine, done.id, pg_secret.password)
+    _no_password_in_logs(engine, done.id, "not-the-password")

@@ -83,7 +83,9 @@ class LocalServer:
 
 
 @contextmanager
-def server_local(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterator[LocalServer]:
+def server_local(
+    tmp_path: Path, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[LocalServer]:
     port, management = free_port(), free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("KESTRA_", "SECRET_"))}
     environment.update(
@@ -102,7 +104,7 @@ def server_local(tmp_path: Path, env: Mapping[str, str] | None = None) -> Iterat
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
-            cwd=REPO,
+            cwd=cwd or REPO,
         )
     server = LocalServer(f"http://127.0.0.1:{port}", log)
     try:
