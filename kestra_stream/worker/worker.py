@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ from kestra_stream.scheduler.plugins import run_trigger_job
 from kestra_stream.storage import Storage
 from kestra_stream.worker import _metrics as metrics
 from kestra_stream.worker._sinks import QueueSink
+from kestra_stream.worker._task_cache import TaskOutputCache
 from kestra_stream.worker._working_directory import WorkingDirectoryRunner, is_working_directory
 
 log = structlog.get_logger(__name__)
@@ -354,6 +356,10 @@ class Worker:
             control=self._control,
         )
         with context:
+            cache = TaskOutputCache.for_attempt(task, job.task, context)
+            cached = self._cached_outputs(task, cache, context)
+            if cached is not None:
+                return StateType.SUCCESS, cached or None, None
             try:
                 outputs = run_task(task, context, token=token)
             except TaskKilledError as killed:
@@ -365,7 +371,42 @@ class Worker:
                 message = f"{type(crash).__name__}: {crash}"
                 context.logger.error(message)
                 return StateType.FAILED, None, message
+            if cache is not None:
+                self._store_outputs(task, cache, context, outputs)
         return StateType.SUCCESS, dict(outputs) or None, None
+
+    @staticmethod
+    def _cached_outputs(
+        task: RunnableTask, cache: TaskOutputCache | None, context: TaskRunContext
+    ) -> dict[str, Any] | None:
+        if cache is None:
+            return None
+        try:
+            cached = cache.load()
+        except Exception as error:  # Kestra: log it and run the task instead
+            context.logger.error(
+                f"Unexpected exception while loading the cache for task '{task.id}', "
+                f"the task will be executed instead: {error}"
+            )
+            return None
+        if cached is not None:
+            context.logger.info(
+                f"Skipping task execution for task '{task.id}' as there is an existing cache entry for it"
+            )
+        return cached
+
+    @staticmethod
+    def _store_outputs(
+        task: RunnableTask, cache: TaskOutputCache, context: TaskRunContext, outputs: Mapping[str, Any]
+    ) -> None:
+        context.logger.info(f"Uploading a cache entry for task '{task.id}'")
+        try:
+            cache.store(outputs)
+        except Exception as error:
+            context.logger.error(
+                f"Unexpected exception while uploading the cache entry for task '{task.id}', "
+                f"the task is not cached: {error}"
+            )
 
     def _task(self, job: WorkerJob) -> RunnableTask:
         cls = registry.resolve(str(job.task["type"]))

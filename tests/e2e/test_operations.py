@@ -6,7 +6,7 @@ from __future__ import annotations
 from engine_harness import Engine, attempts, labels_of, new_id, run_of, runs, task_states
 
 from kestra_stream.executor.messages import KillExecution, NewExecution, RestartExecution, ResumeExecution
-from kestra_stream.models import StateType
+from kestra_stream.models import Execution, StateType
 from kestra_stream.webserver.execution_actions import replayed
 
 
@@ -75,3 +75,32 @@ def test_replay_from_the_failed_task_is_a_new_execution(engine: Engine) -> None:
     assert run_of(done, "b").state.current is StateType.SUCCESS
     assert engine.execution(original_id).state.current is StateType.FAILED  # type: ignore[union-attr]
     assert new_id() != replay.id
+
+
+def test_pause_runs_its_on_pause_task_while_paused(engine: Engine) -> None:
+    """Pause ``onPause`` (issue 10 bug 9): run when the execution pauses, as Kestra does."""
+    execution_id = engine.run("pause_on_pause")
+
+    def notified() -> Execution | None:
+        found = engine.execution(execution_id)
+        if found is None or found.state.current is not StateType.PAUSED:
+            return None
+        return found if task_states(found).get("notify") == "SUCCESS" else None
+
+    paused: Execution = engine.wait_for(notified, what="the onPause task done while paused")
+    assert run_of(paused, "wait").state.current is StateType.PAUSED
+    assert (run_of(paused, "notify").outputs or {})["value"] == "paused at notify"
+    engine.send(ResumeExecution(execution_id=execution_id))
+    done = engine.wait_done(execution_id)
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    assert (run_of(done, "after").outputs or {})["value"] == "paused at notify"
+
+
+def test_the_execution_ends_after_its_on_pause_task(engine: Engine) -> None:
+    """The Pause resumes without waiting for ``onPause``; the execution's end waits for it."""
+    done = engine.wait_done(engine.run("pause_on_pause_slow"))
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    notify = run_of(done, "slow_notify")
+    assert notify.state.current is StateType.SUCCESS
+    assert run_of(done, "wait").state.end_date <= notify.state.end_date  # type: ignore[operator]
+    assert notify.state.end_date <= done.state.end_date  # type: ignore[operator]

@@ -21,6 +21,7 @@ from kestra_stream.executor.core._flowables import (
     conclude_loop_iteration,
     container_for,
     fail_run,
+    on_pause_pending,
     start_flowable,
     start_pause,
     start_subflow,
@@ -69,6 +70,12 @@ def dispatch_task_run(working: Working, run: TaskRun, flow_for: Any) -> None:
         if not proceed:
             working.set_run_state(run, StateType.SKIPPED)
             return
+    if task.task_cache is not None and task.task_cache.enabled and not isinstance(task, RunnableTask):
+        working.log(
+            LogLevel.WARN,
+            f"taskCache is only supported for runnable tasks (as in Kestra): ignored on '{task.id}'",
+            run=run,
+        )
     if isinstance(task, RunnableTask | WorkingDirectory):
         submit_attempt(working, run, task)
     elif isinstance(task, ExecutionUpdatingTask):
@@ -135,7 +142,7 @@ def resolve_root(working: Working) -> bool:
     resolution = resolve_container(working, None, root_container(working), halted=is_halted(working))
     if _create(working, None, resolution):
         return True
-    if resolution.final is None:
+    if resolution.final is None or on_pause_pending(working):
         return False
     end_execution(working, resolution.final)
     return True

@@ -222,7 +222,22 @@ def start_pause(working: Working, run: TaskRun, task: Pause) -> TaskRun:
         except Exception as error:
             return fail_run(working, run, f"Invalid pauseDuration: {error}")
         working.add_timer(TimerKind.PAUSE, working.now + delay, task_run_id=run.id)
-    return working.set_run_state(run, StateType.PAUSED)
+    run = working.set_run_state(run, StateType.PAUSED)
+    if task.on_pause is not None and not task.on_pause.disabled:
+        # Kestra runs it while the execution is paused; the Pause does not wait for it, the
+        # execution's end does (``on_pause_pending``), and its state is not the execution's.
+        working.new_run(task.on_pause, parent=run, value=run.value, iteration=run.iteration)
+    return run
+
+
+def on_pause_pending(working: Working) -> bool:
+    """Whether an ``onPause`` task run is still in progress (the execution cannot end before it)."""
+    for run in working.active_runs():
+        parent = working.runs.get(run.parent_task_run_id) if run.parent_task_run_id else None
+        task = working.task_of(parent) if parent is not None else None
+        if isinstance(task, Pause) and task.on_pause is not None and task.on_pause.id == run.task_id:
+            return True
+    return False
 
 
 def resume_pause(
