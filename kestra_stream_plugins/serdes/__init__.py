@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kestra_stream_plugins.serdes import avro, csv, json, parquet
-from kestra_stream_plugins.serdes._base import DECLARED
+from kestra_stream_plugins.serdes._base import SERDES
 
 if TYPE_CHECKING:
     from kestra_stream.plugins.registry import PluginRegistry
@@ -18,5 +18,4 @@ __all__ = ["avro", "csv", "json", "parquet", "register"]
 
 
 def register(registry: PluginRegistry) -> None:
-    for task, type_name, aliases in DECLARED:
-        registry.add(task, type_name, *aliases)
+    SERDES.register(registry)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import codecs
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from kestra_stream.ion import IonError, read_ion, write_ion
 from kestra_stream.plugins.base import RunnableTask, dynamic
@@ -15,23 +15,19 @@ from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.core._values import as_text
 from kestra_stream.plugins.core.storage._common import fetch
 from kestra_stream.runtime.errors import TaskFailure
+from kestra_stream_plugins._family import Family
+from kestra_stream_plugins._properties import (
+    rendered_bool,
+    rendered_char,
+    rendered_enum,
+    rendered_int,
+    rendered_text,
+)
 
-_Enum = TypeVar("_Enum", bound=StrEnum)
-_Task = TypeVar("_Task", bound=type[RunnableTask])
-DECLARED: list[tuple[type[RunnableTask], str, tuple[str, ...]]] = []
-"""Every task of the family with its Kestra type and aliases; ``register`` adds them to a registry."""
-_TRUE = frozenset({"true"})
-_FALSE = frozenset({"false"})
+__all__ = ["rendered_bool", "rendered_char", "rendered_enum", "rendered_int", "rendered_text"]
 
-
-def kestra_type(type_name: str, *aliases: str) -> Callable[[_Task], _Task]:
-    """Declare a task's Kestra type (registered by the entry point, not at import)."""
-
-    def declare(cls: _Task) -> _Task:
-        DECLARED.append((cls, type_name, aliases))
-        return cls
-
-    return declare
+SERDES = Family()
+kestra_type = SERDES.kestra_type
 
 
 class OnBadLines(StrEnum):
@@ -56,47 +52,6 @@ class SerdesTask(RunnableTask):
 
 def temp_path(ctx: RunContext, suffix: str) -> Path:
     return ctx.working_dir / f"{uuid.uuid4().hex}{suffix}"
-
-
-def rendered_bool(ctx: RunContext, value: bool | str | None, name: str) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    text = as_text(ctx.render(value)).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise TaskFailure(f"`{name}` must be true or false, got `{text}`")
-
-
-def rendered_int(ctx: RunContext, value: int | str | None, name: str) -> int | None:
-    if value is None or isinstance(value, int):
-        return value
-    text = as_text(ctx.render(value)).strip()
-    try:
-        return int(text)
-    except ValueError:
-        raise TaskFailure(f"`{name}` must be an integer, got `{text}`") from None
-
-
-def rendered_text(ctx: RunContext, value: str | None) -> str | None:
-    return None if value is None else as_text(ctx.render(value))
-
-
-def rendered_char(ctx: RunContext, value: str, name: str) -> str:
-    text = as_text(ctx.render(value))
-    if len(text) != 1:
-        raise TaskFailure(f"`{name}` must be a single character, got `{text}`")
-    return text
-
-
-def rendered_enum(ctx: RunContext, value: str | None, kind: type[_Enum], name: str) -> _Enum | None:
-    if value is None:
-        return None
-    text = as_text(ctx.render(value)).strip()
-    try:
-        return kind(text)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise TaskFailure(f"`{name}` must be one of {allowed}, got `{text}`") from None
 
 
 def rendered_charset(ctx: RunContext, value: str) -> str:

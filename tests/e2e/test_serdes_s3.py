@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from engine_harness import Engine, run_of, task_states
 
 from kestra_stream.models import StateType
+from tests.conftest import S3_ACCESS_KEY, S3_SECRET_KEY
 
 
 def test_serdes_conversions_chain_on_the_worker_and_a_bad_csv_line_goes_to_errors(engine: Engine) -> None:
@@ -19,4 +23,25 @@ def test_serdes_conversions_chain_on_the_worker_and_a_bad_csv_line_goes_to_error
     assert states["bad_csv_to_ion"] == "FAILED" and states["report"] == "SUCCESS"
     report = run_of(done, "report").outputs["value"]
     assert "field count mismatch) at line 2: Expected 2, got 3 fields" in report, report
+    assert done.state.current is StateType.FAILED
+
+
+@pytest.mark.s3
+def test_s3_tasks_on_the_worker_against_s3proxy_and_a_missing_key_goes_to_errors(
+    engine: Engine, s3_endpoint: str
+) -> None:
+    bucket = f"ks-e2e-{uuid.uuid4().hex[:12]}"
+    inputs = {
+        "endpoint": s3_endpoint,
+        "bucket": bucket,
+        "access_key": S3_ACCESS_KEY,
+        "secret_key": S3_SECRET_KEY,
+    }
+    done = engine.wait_done(engine.run("aws_s3_roundtrip", inputs=inputs))
+    states = task_states(done)
+    assert states["summary"] == "SUCCESS", states
+    assert run_of(done, "summary").outputs["value"] == 'in/data.csv|8|{a:"1",b:"2"}\n|1'
+    assert states["missing"] == "FAILED" and states["report"] == "SUCCESS"
+    report = run_of(done, "report").outputs["value"]
+    assert "S3 download failed: NoSuchKey" in report and S3_SECRET_KEY not in report, report
     assert done.state.current is StateType.FAILED
