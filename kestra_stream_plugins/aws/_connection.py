@@ -46,7 +46,7 @@ class AwsConnection(KestraModel):
     def client(self, ctx: Renders) -> Minio:
         for name in _UNSUPPORTED:
             if getattr(self, name) is not None:
-                raise TaskFailure(f"`{_camel(name)}` (STS role assumption) is not supported by kestra-stream")
+                raise TaskFailure(f"`{camel(name)}` (STS role assumption) is not supported by kestra-stream")
         region = rendered_text(ctx, self.region) or None
         endpoint = rendered_text(ctx, self.endpoint_override) or None
         if endpoint:
@@ -79,7 +79,7 @@ class AwsConnection(KestraModel):
         return client
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 

@@ -34,7 +34,7 @@ from kestra_stream_plugins._properties import (
     rendered_int,
     rendered_text,
 )
-from kestra_stream_plugins.aws._connection import AwsConnection, kestra_type, object_json, s3_call
+from kestra_stream_plugins.aws._connection import AwsConnection, camel, kestra_type, object_json, s3_call
 
 _JSON_ARRAY = re.compile(r"^\s*\[.*]\s*$", re.S)
 # Upload properties S3Proxy and MinIO's client do not carry: rejected when set, never ignored.
@@ -202,7 +202,7 @@ class Upload(_S3Task):
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         for name in _UPLOAD_UNSUPPORTED:
             if getattr(self, name) is not None:
-                raise TaskFailure(f"`{_camel(name)}` is not supported by kestra-stream's S3 Upload")
+                raise TaskFailure(f"`{camel(name)}` is not supported by kestra-stream's S3 Upload")
         bucket, key = self.bucket_name(ctx), _required(ctx, self.key, "key")
         sources = self._sources(ctx)
         headers: dict[str, Any] = {
@@ -256,11 +256,6 @@ class Upload(_S3Task):
         if not all(sources):
             raise TaskFailure("`from` is required: the URI(s) of the file(s) to upload")
         return sources
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 class DownloadOutput(BaseModel):
@@ -461,7 +456,7 @@ class CreateBucket(_S3Task):
             "grant_write_acp",
         ):
             if getattr(self, name) is not None:
-                raise TaskFailure(f"`{_camel(name)}` is not supported by kestra-stream's S3 CreateBucket")
+                raise TaskFailure(f"`{camel(name)}` is not supported by kestra-stream's S3 CreateBucket")
         bucket = self.bucket_name(ctx)
         region = rendered_text(ctx, self.region) or None
         client = self.client(ctx)
