@@ -33,6 +33,7 @@ from kestra_stream.kv import StorageKVStore
 from kestra_stream.queue import KafkaQueue, MemoryQueue, Queue, queue_from_config
 from kestra_stream.repository import MemoryRepository
 from kestra_stream.runtime import rendering_engine
+from kestra_stream.runtime.process_services import WorkerServices, bind_worker_services
 from kestra_stream.scheduler.service import Scheduler
 from kestra_stream.server.instances import (
     Heartbeater,
@@ -411,6 +412,9 @@ class Server:
     def _start_worker(self) -> None:
         storage = self._storage()
         self._control = self._control_plane()
+        bind_worker_services(
+            WorkerServices(queue=self._queue, defaults=tuple(global_plugin_defaults(self._config)))
+        )
         self._worker = Worker(
             queue=self._queue,
             storage=storage,

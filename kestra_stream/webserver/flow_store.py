@@ -4,21 +4,30 @@ echoed at once into this process's :class:`FlowView` so the writer reads it back
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from kestra_stream.flows import Flow, parse_flow
 from kestra_stream.flows_cache import DEFAULT_TENANT, FLOWS, FlowSource
 from kestra_stream.models.dates import format_instant, utc_now
+from kestra_stream.queue import TopicLike
 from kestra_stream.webserver.errors import ErrorDetail, invalid, not_found
-from kestra_stream.webserver.followers import StoredFlow, flow_document
-from kestra_stream.webserver.services import WebServices
+from kestra_stream.webserver.followers import FlowView, StoredFlow, flow_document
 
 _DISABLED_LINE = re.compile(r"^disabled:.*$", re.MULTILINE)
 
 
-def parse_source(services: WebServices, source: str) -> Flow:
+class FlowStoreServices(Protocol):
+    """The webserver's services, or a worker's equivalent (git's SyncFlows writes flows this way too)."""
+
+    @property
+    def flows(self) -> FlowView: ...
+
+    async def send(self, topic: TopicLike, *, key: bytes | None, value: bytes | None) -> None: ...
+
+
+def parse_source(services: FlowStoreServices, source: str) -> Flow:
     """The typed flow or :class:`FlowValidationError` (422 with each violation's path)."""
     if not source.strip():
         raise invalid("a flow source (YAML) is required")
@@ -44,7 +53,7 @@ def _record(source: FlowSource, flow: Flow | None) -> dict[str, Any]:
     return document
 
 
-async def publish(services: WebServices, source: FlowSource, flow: Flow | None) -> StoredFlow:
+async def publish(services: FlowStoreServices, source: FlowSource, flow: Flow | None) -> StoredFlow:
     record = _record(source, flow)
     await services.send(FLOWS, key=source.key, value=orjson.dumps(record))
     stored = StoredFlow(source, record)
@@ -52,7 +61,7 @@ async def publish(services: WebServices, source: FlowSource, flow: Flow | None) 
     return stored
 
 
-async def save(services: WebServices, source: str, flow: Flow) -> StoredFlow:
+async def save(services: FlowStoreServices, source: str, flow: Flow) -> StoredFlow:
     """Revision N+1 when the source changed (or the flow was deleted), else the current revision."""
     latest = services.flows.get(flow.namespace, flow.id, allow_deleted=True)
     if latest is not None and not latest.deleted and latest.source.source == source:
@@ -64,7 +73,7 @@ async def save(services: WebServices, source: str, flow: Flow) -> StoredFlow:
     return await publish(services, flow_source, flow)
 
 
-async def create(services: WebServices, source: str) -> StoredFlow:
+async def create(services: FlowStoreServices, source: str) -> StoredFlow:
     flow = parse_source(services, source)
     if services.flows.get(flow.namespace, flow.id) is not None:
         raise invalid(
@@ -74,7 +83,7 @@ async def create(services: WebServices, source: str) -> StoredFlow:
     return await save(services, source, flow)
 
 
-async def update(services: WebServices, namespace: str, flow_id: str, source: str) -> StoredFlow:
+async def update(services: FlowStoreServices, namespace: str, flow_id: str, source: str) -> StoredFlow:
     existing(services, namespace, flow_id)
     flow = parse_source(services, source)
     if (flow.namespace, flow.id) != (namespace, flow_id):
@@ -85,7 +94,7 @@ async def update(services: WebServices, namespace: str, flow_id: str, source: st
     return await save(services, source, flow)
 
 
-async def delete(services: WebServices, namespace: str, flow_id: str) -> StoredFlow:
+async def delete(services: FlowStoreServices, namespace: str, flow_id: str) -> StoredFlow:
     latest = existing(services, namespace, flow_id)
     deleted = FlowSource(
         tenant_id=latest.source.tenant_id,
@@ -98,7 +107,7 @@ async def delete(services: WebServices, namespace: str, flow_id: str) -> StoredF
     return await publish(services, deleted, services.flows.parsed(latest))
 
 
-async def set_disabled(services: WebServices, stored: StoredFlow, disabled: bool) -> StoredFlow:
+async def set_disabled(services: FlowStoreServices, stored: StoredFlow, disabled: bool) -> StoredFlow:
     source = stored.source.source
     line = f"disabled: {'true' if disabled else 'false'}"
     if _DISABLED_LINE.search(source):
@@ -108,7 +117,7 @@ async def set_disabled(services: WebServices, stored: StoredFlow, disabled: bool
     return await save(services, changed, parse_source(services, changed))
 
 
-def existing(services: WebServices, namespace: str, flow_id: str) -> StoredFlow:
+def existing(services: FlowStoreServices, namespace: str, flow_id: str) -> StoredFlow:
     found = services.flows.get(namespace, flow_id)
     if found is None:
         raise not_found(f"Flow '{namespace}.{flow_id}' not found")

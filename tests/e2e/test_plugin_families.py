@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-from engine_harness import Engine, run_of, task_states
+from engine_harness import Engine, new_id, run_of, task_states
 
-from kestra_stream.models import StateType
+from kestra_stream.executor.messages import NewExecution
+from kestra_stream.models import Execution, State, StateType
+from kestra_stream.webserver.followers import FlowView
+from tests.plugin_families.git_server import TOKEN, git_server
 from tests.plugin_families.receivers import SECRET_PATH, smtp_server, webhook_receiver
 from tests.plugin_families.server_local import free_port
 
@@ -57,3 +61,68 @@ def test_an_unreachable_webhook_goes_to_errors_without_its_secret_in_the_logs(en
         lambda: [entry.message for entry in engine.logs_of(execution_id)] or None, what="the task logs"
     )
     assert all(SECRET_PATH not in message for message in logs), logs
+
+
+def _flows(engine: Engine, namespace: str) -> dict[str, tuple[int, str]]:
+    view = FlowView(queue=engine.queue, defaults=[])
+    view.catch_up()
+    try:
+        return {
+            s.source.id: (s.revision, s.source.source) for s in view.all() if s.source.namespace == namespace
+        }
+    finally:
+        view.close()
+
+
+def test_sync_flows_writes_flows_the_executor_runs_and_deletes_the_rest(
+    engine: Engine, tmp_path: Path
+) -> None:
+    hello = (
+        "id: hello\nnamespace: dev\ntasks:\n  - id: r\n"
+        "    type: io.kestra.plugin.core.debug.Return\n    format: synced\n"
+    )
+    with git_server(tmp_path / "git") as server:
+        url = server.create(
+            "flows", files={"_flows/hello.yml": hello, "_flows/gone.yml": hello.replace("hello", "gone")}
+        )
+        inputs = {"url": url, "token": TOKEN}
+        assert task_states(engine.wait_done(engine.run("git_sync", inputs=inputs))) == {"sync": "SUCCESS"}
+        assert {flow_id: revision for flow_id, (revision, _) in _flows(engine, "e2e.synced").items()} == {
+            "gone": 1,
+            "hello": 1,
+        }
+        work = server.checkout("flows")
+        subprocess.run(["git", "rm", "-q", "_flows/gone.yml"], cwd=work, check=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "drop"],
+            cwd=work,
+            check=True,
+        )
+        subprocess.run(["git", "push", "-q", str(server.root / "flows.git"), "main"], cwd=work, check=True)
+        execution_id = engine.run("git_sync", inputs=inputs)
+        assert task_states(engine.wait_done(execution_id)) == {"sync": "SUCCESS"}
+    assert set(_flows(engine, "e2e.synced")) == {"hello"}
+    logs = [
+        entry.message for entry in engine.wait_for(lambda: engine.logs_of(execution_id) or None, what="logs")
+    ]
+    assert all(TOKEN not in message for message in logs), logs
+    # The executor runs the synced flow, as one created through the API.
+    run_id = new_id()
+    execution = Execution(
+        id=run_id, namespace="e2e.synced", flow_id="hello", flow_revision=1, state=State.of(StateType.CREATED)
+    )
+    engine.send(NewExecution(execution=execution))
+    done = engine.wait_done(run_id)
+    assert done.state.current is StateType.SUCCESS and run_of(done, "r").outputs == {"value": "synced"}
+
+
+def test_a_push_rejected_by_git_goes_to_errors_with_the_hook_message(engine: Engine, tmp_path: Path) -> None:
+    with git_server(tmp_path / "git") as server:
+        url = server.create("guarded", files={"README.md": "x"})
+        server.reject_pushes("guarded", "protected branch: pushes need a review")
+        execution_id = engine.run("git_push_rejected", inputs={"url": url, "token": TOKEN})
+        done = engine.wait_done(execution_id)
+        assert server.log("guarded") == ["seed <seed@example.com>|seed"]
+    assert task_states(done)["push"] == "FAILED" and task_states(done)["report"] == "SUCCESS"
+    report = run_of(done, "report").outputs["value"]
+    assert "protected branch: pushes need a review" in report and TOKEN not in report, report

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from .git_server import TOKEN, GitServer, git_server
 from .receivers import WebhookReceiver, webhook_receiver
 from .server_local import LocalServer, secret_env, server_local
 
@@ -17,9 +18,28 @@ def receiver() -> Iterator[WebhookReceiver]:
         yield running
 
 
+HELLO = (
+    "id: hello\nnamespace: dev\ntasks:\n  - id: log\n"
+    "    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+)
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver) -> Iterator[LocalServer]:
-    secrets = {"SLACK_WEBHOOK": receiver.url("slack")}
+def git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitServer]:
+    with git_server(tmp_path_factory.mktemp("git")) as running:
+        running.create("flows", files={"flows/hello.yml": HELLO})
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, receiver: WebhookReceiver, git: GitServer
+) -> Iterator[LocalServer]:
+    secrets = {
+        "SLACK_WEBHOOK": receiver.url("slack"),
+        "GITHUB_ACCESS_TOKEN": TOKEN,
+        "GIT_REPOSITORY_URL": git.url("flows"),
+    }
     with server_local(tmp_path_factory.mktemp("examples"), env=secret_env(secrets)) as running:
         yield running
 
@@ -50,3 +70,12 @@ def test_unreliable_flow_alerts_slack(server: LocalServer, receiver: WebhookRece
     assert not receiver.errors
     text = f"Failure alert for flow company.team.unreliable_flow with ID {execution['id']}"
     assert {"text": text} in receiver.payloads("slack")
+
+
+def test_sync_flows_from_git_dry_run(server: LocalServer) -> None:
+    execution = server.run("system", "sync_flows_from_git")
+    assert execution["state"]["current"] == "SUCCESS", server.messages(execution["id"], "")
+    messages = server.messages(execution["id"], "ADDED: git.hello (revision 1)")
+    assert all(TOKEN not in message for message in messages)
+    flows = server.request("GET", "/api/v1/main/flows/git")
+    assert flows == []  # a dry run writes nothing
