@@ -305,3 +305,20 @@ tasks:
         await api.eventually(f"{MAIN}/logs/{execution['id']}", lambda body: body == [])
     uri = _outputs(first, "write")["uri"]
     await api.json("GET", f"{MAIN}/executions/{first['id']}/file", params={"path": uri}, expect=404)
+
+
+async def test_template_task_is_refused_as_kestra_refuses_it(api: Api, unique: str) -> None:
+    source = f"""id: templated
+namespace: {unique}
+tasks:
+  - id: template
+    type: io.kestra.plugin.core.flow.Template
+    namespace: {unique}
+    templateId: shared
+"""
+    async with api.request(
+        "POST", f"{MAIN}/flows", data=source, headers={"Content-Type": "application/x-yaml"}
+    ) as response:
+        assert response.status == 422
+        body = await response.text()
+    assert "Templates are disabled, please check your configuration" in body

@@ -161,3 +161,21 @@ def test_subflow_restart_behavior_retry_failed_restarts_the_failed_child(engine:
     assert len(run_of(child, "first").attempts or ()) == 1  # in place: only the failed task ran again
     renewed = str((run_of(done, "renewed").outputs or {})["executionId"])
     assert renewed != child_id  # NEW_EXECUTION: a new child
+
+
+def test_flow_trigger_stop_after_and_allow_concurrent_are_warned_about_as_not_applied(engine: Engine) -> None:
+    # Kestra 1.3.31 ignores both on a Flow trigger (reference engine: 3 upstream runs, 3 overlapping
+    # downstream executions despite stopAfter: [SUCCESS]); kestra-stream does the same and says so.
+    for _ in range(2):
+        engine.wait_done(engine.run("core_flow_trigger_upstream"))
+
+    def downstream() -> list[Any] | None:
+        found = [
+            e for e in engine.executions_of("core_flow_trigger_downstream") if e.state.current.is_terminated()
+        ]
+        return found if len(found) >= 2 else None
+
+    executions = engine.wait_for(downstream, what="two downstream executions")
+    assert all(e.state.current is StateType.SUCCESS for e in executions)
+    warnings = [entry.message for entry in engine.logs_of(executions[0].id) if entry.level.value == "WARN"]
+    assert any("stopAfter and allowConcurrent do not apply to Flow triggers" in text for text in warnings)

@@ -25,6 +25,13 @@ OTHER_FAMILIES = (
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
 def test_docs_example_validates(path: Path) -> None:
     source = path.read_text()
+    if path.stem.startswith("template_"):
+        # Kestra 1.3.31 itself refuses it (templates are disabled by default): so does kestra-stream
+        with pytest.raises(
+            FlowValidationError, match="Templates are disabled, please check your configuration"
+        ):
+            parse_flows(source)
+        return
     missing = [name for name in OTHER_FAMILIES if name in source and name not in registry]
     if missing:
         with pytest.raises(FlowValidationError) as raised:

@@ -254,13 +254,32 @@ def build_triggered_execution(
     )
 
 
-def _warn(working: Working, flow: Flow, trigger: FlowTrigger, message: str) -> None:
+def _unapplied_properties(trigger: FlowTrigger) -> str | None:
+    """``stopAfter``/``allowConcurrent`` are accepted on a Flow trigger but, as in Kestra 1.3.31 (measured
+    with the reference engine: executions keep being created and overlap), they change nothing: say so."""
+    names = [
+        name
+        for name, value in (("stopAfter", trigger.stop_after), ("allowConcurrent", trigger.allow_concurrent))
+        if value
+    ]
+    if not names:
+        return None
+    return (
+        f"Flow trigger '{trigger.id}': {' and '.join(names)} do not apply to Flow triggers "
+        "(as in Kestra, only Schedule and polling triggers use them); ignored"
+    )
+
+
+def _warn(
+    working: Working, flow: Flow, trigger: FlowTrigger, message: str, *, execution_id: str | None = None
+) -> None:
     working.emit(
         EmitLog(
             entry=LogEntry(
                 tenant_id=flow.tenant_id,
                 namespace=flow.namespace,
                 flow_id=flow.id,
+                execution_id=execution_id,
                 trigger_id=trigger.id,
                 timestamp=working.now,
                 level=LogLevel.WARN,
@@ -329,9 +348,14 @@ def _evaluate_one(
             f"Failed to trigger flow {flow.namespace}.{flow.id} for trigger {trigger.id}: {error}",
         )
         return False
+    unapplied = _unapplied_properties(trigger)
     if not parts:
         working.emit(EmitExecutionMessage(message=NewExecution(execution=new)))
+        if unapplied:
+            _warn(working, flow, trigger, unapplied, execution_id=new.id)
         return True
+    if unapplied:
+        _warn(working, flow, trigger, unapplied)
     working.emit(
         EmitPreconditionRequest(
             request=PreconditionRequest(
