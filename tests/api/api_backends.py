@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,13 +139,13 @@ class MemoryServer:
         self._thread.join(10)
 
 
-@pytest.fixture
-def memory_server(tmp_path: Path) -> Iterator[str]:
-    config = memory_config(tmp_path)
+@contextmanager
+def memory_backend(config: Config, *, worker_threads: int = 4, scheduler: bool = True) -> Iterator[str]:
+    """The engine and the web app on a MemoryQueue; the base URL."""
     queue = MemoryQueue(options=MemoryQueueOptions(partitions=4))
     engine = Server(
         config=config,
-        plan=ServerPlan(management=False, worker_threads=4, scheduler=True),
+        plan=ServerPlan(management=False, worker_threads=worker_threads, scheduler=scheduler),
         queue=queue,
         settings=ServerSettings(heartbeat_interval=0.5),
     )
@@ -156,6 +157,12 @@ def memory_server(tmp_path: Path) -> Iterator[str]:
     finally:
         server.stop()
         engine.stop()
+
+
+@pytest.fixture
+def memory_server(tmp_path: Path) -> Iterator[str]:
+    with memory_backend(memory_config(tmp_path)) as base:
+        yield base
 
 
 # -- kafka + elasticsearch backend (a real standalone server process) ------------------------------------
@@ -201,18 +208,23 @@ def _cli() -> list[str]:
     return [sys.executable, "-m", "kestra_stream"]
 
 
-@pytest.fixture(scope="session")
-def kafka_server(
-    tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str, es_url: str
+@contextmanager
+def standalone_backend(
+    tmp_path_factory: pytest.TempPathFactory,
+    kafka_bootstrap: str,
+    es_url: str,
+    *,
+    prefix: str,
+    worker_threads: int = 4,
 ) -> Iterator[str]:
-    prefix = f"api{uuid.uuid4().hex[:8]}_"
+    """``server standalone`` on Kafka + Elasticsearch under ``prefix`` (dropped afterwards); the base URL."""
     port, management = _free_port(), _free_port()
     env = standalone_env(prefix, tmp_path_factory.mktemp("storage"), management, kafka_bootstrap, es_url)
     subprocess.run([*_cli(), "indexes", "apply"], env=env, check=True, capture_output=True, timeout=120)
     log = tmp_path_factory.mktemp("logs") / "standalone.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [*_cli(), "server", "standalone", "--port", str(port), "--worker-thread", "4"],
+            [*_cli(), "server", "standalone", "--port", str(port), "--worker-thread", str(worker_threads)],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -229,6 +241,15 @@ def kafka_server(
         except subprocess.TimeoutExpired:
             process.kill()
         _drop_run_data(prefix, kafka_bootstrap, es_url)
+
+
+@pytest.fixture(scope="session")
+def kafka_server(
+    tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str, es_url: str
+) -> Iterator[str]:
+    prefix = f"api{uuid.uuid4().hex[:8]}_"
+    with standalone_backend(tmp_path_factory, kafka_bootstrap, es_url, prefix=prefix) as base:
+        yield base
 
 
 def _drop_run_data(prefix: str, kafka_bootstrap: str, es_url: str) -> None:
