@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,15 @@ MAX_RANGE_SIZE = 1_000_000
 Number = int | float | Decimal
 
 
+_NUMERIC_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
 def _number(value: Any, operator: str) -> Number:
+    # Kestra 1.3.31 computes with numeric strings (`"2" * "2"` is 4, `"1.5" * 2` is 3.0): inputs,
+    # loop values and outputs are often numbers as text. `+` still concatenates a string.
+    if isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value.strip()):
+        text = value.strip()
+        return int(text) if text.lstrip("+-").isdigit() else float(text)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ExpressionError(f"operator `{operator}` expects numbers, got {type_name(value)}")
     return value

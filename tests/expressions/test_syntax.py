@@ -142,6 +142,9 @@ OPERATORS = [
     ('{{ "Hello #{1 + 2} times" }}', "Hello 3 times"),
     ("{{ 'a' ~ null ~ 'b' }}", "ab"),
     ("{{ 3.65 }} {{ 1.0 }} {{ 10000000000.0 }}", "3.65 1.0 1.0E10"),
+    # numeric strings in arithmetic, as Kestra 1.3.31 (tests/compat 75); `+` concatenates
+    ("{{ '2' * '2' }} {{ '2' - 1 }} {{ '7' / 2 }} {{ '7' % '4' }}", "4 1 3 3"),
+    ("{{ '1.5' * 2 }} {{ '2' + 1 }}", "3.0 21"),
 ]
 
 

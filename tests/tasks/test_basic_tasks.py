@@ -57,7 +57,8 @@ def test_return_renders_numbers_as_text(ctx: TaskRunContext) -> None:
     assert outputs == {"value": "2"}
 
 
-def test_output_values_keep_types(make_context: MakeContext) -> None:
+def test_output_values_render_text_as_kestra(make_context: MakeContext) -> None:
+    """Kestra 1.3.31 (tests/compat 02, 70): rendered strings stay strings, YAML scalars keep types."""
     ctx = make_context({"inputs": {"n": 3, "names": ["a", "b"]}})
     outputs = run_task(
         task(
@@ -67,12 +68,14 @@ def test_output_values_keep_types(make_context: MakeContext) -> None:
                     "count": "{{ inputs.n }}",
                     "names": "{{ inputs.names }}",
                     "msg": "n={{ inputs.n }}",
+                    "literal": 7,
+                    "nothing": "{{ null }}",
                 },
             }
         ),
         ctx,
     )
-    assert outputs == {"values": {"count": 3, "names": ["a", "b"], "msg": "n=3"}}
+    assert outputs == {"values": {"count": "3", "names": '["a","b"]', "msg": "n=3", "literal": 7}}
 
 
 def test_fail_without_condition(ctx: TaskRunContext, sink: CollectingSink) -> None:
