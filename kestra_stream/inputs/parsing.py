@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from kestra_stream.inputs.errors import InputValueError
-from kestra_stream.models.dates import format_instant
+from kestra_stream.models.dates import format_instant_micros
 from kestra_stream.models.durations import format_duration, parse_duration
 from kestra_stream.yaml_loader import load_yaml
 
@@ -98,7 +98,7 @@ def parse_lenient_boolean(value: Any) -> bool:
 
 
 def parse_datetime(value: Any) -> str:
-    return format_instant(to_datetime(value))
+    return format_instant_micros(to_datetime(value))
 
 
 def to_datetime(value: Any) -> datetime:

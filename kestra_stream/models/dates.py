@@ -26,8 +26,23 @@ def _assume_utc(value: datetime) -> datetime:
 
 
 def format_instant(value: datetime) -> str:
-    """``2024-04-13T14:17:00Z`` / ``2024-04-13T14:17:00.123Z`` (Java's ``Instant.toString()``)."""
-    return _as_utc(value).isoformat().replace("+00:00", "Z")
+    """``2024-04-13T14:17:00Z`` / ``2024-04-13T14:17:00.123Z`` / ``….123456Z`` (Java's
+    ``Instant.toString()``: the fraction in groups of three digits, as many as needed)."""
+    moment = _as_utc(value)
+    timespec = (
+        "seconds"
+        if not moment.microsecond
+        else "milliseconds"
+        if not moment.microsecond % 1000
+        else "microseconds"
+    )
+    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def format_instant_micros(value: datetime) -> str:
+    """``2024-04-13T14:17:00.000000Z``: how Kestra 1.3.31 prints a DATETIME input (always six
+    fraction digits, tests/compat 74), unlike its API dates (:func:`format_instant`)."""
+    return _as_utc(value).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def format_zoned(value: datetime) -> str:

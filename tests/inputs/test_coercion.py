@@ -36,8 +36,9 @@ def make(type_name: str, **properties: Any) -> Input:
         ("MULTISELECT", {"values": ["A", "B"]}, '["A", "B"]', ["A", "B"]),
         ("MULTISELECT", {"options": ["A", "B"]}, ["B"], ["B"]),
         ("ENUM", {"values": ["A"]}, "A", "A"),
-        ("DATETIME", {}, "2042-04-02T04:20:42.000Z", "2042-04-02T04:20:42Z"),
-        ("DATETIME", {}, "2042-04-02T06:20:42+02:00", "2042-04-02T04:20:42Z"),
+        # six fraction digits, as Kestra 1.3.31 (tests/compat 74)
+        ("DATETIME", {}, "2042-04-02T04:20:42.000Z", "2042-04-02T04:20:42.000000Z"),
+        ("DATETIME", {}, "2042-04-02T06:20:42+02:00", "2042-04-02T04:20:42.000000Z"),
         ("DATE", {}, "2042-12-03", "2042-12-03"),
         ("TIME", {}, "10:15:30", "10:15:30"),
         ("DURATION", {}, "PT5M6S", "PT5M6S"),

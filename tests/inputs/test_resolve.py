@@ -88,7 +88,7 @@ def test_defaults_are_rendered_and_may_be_native() -> None:
         {"id": "flag", "type": "BOOL", "defaults": True},
     )
     assert resolve_inputs(definitions, {}, render=fake_render) == {
-        "when": "2024-01-01T00:00:00Z",
+        "when": "2024-01-01T00:00:00.000000Z",
         "numbers": [1, 2, 3],
         "payload": {"a": 1},
         "flag": True,

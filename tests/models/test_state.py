@@ -46,10 +46,10 @@ def test_history_and_derived_dates() -> None:
         "histories": [
             {"state": "CREATED", "date": "2024-04-12T10:00:00Z"},
             {"state": "RUNNING", "date": "2024-04-12T10:00:01Z"},
-            {"state": "SUCCESS", "date": "2024-04-12T10:00:02.500000Z"},
+            {"state": "SUCCESS", "date": "2024-04-12T10:00:02.500Z"},
         ],
         "startDate": "2024-04-12T10:00:00Z",
-        "endDate": "2024-04-12T10:00:02.500000Z",
+        "endDate": "2024-04-12T10:00:02.500Z",
         "duration": "PT2.5S",
     }
     assert done.with_state(StateType.SUCCESS) is done

@@ -71,7 +71,7 @@ def test_concat_list_and_json_string(storage_ctx: TaskRunContext) -> None:
     second = store(storage_ctx, b"b\n", "/company/team/flow/executions/exec1/inputs/f/2.txt")
     outputs = run_task(storage_task("Concat", files=[first, second], separator="--\n"), storage_ctx)
     assert outputs["uri"].endswith(".tmp")
-    assert read_bytes(storage_ctx.storage, outputs["uri"]) == b"a\n--\nb\n"
+    assert read_bytes(storage_ctx.storage, outputs["uri"]) == b"a\n--\nb\n--\n"  # as Kestra 1.3.31
     as_json = run_task(
         storage_task("Concat", files=f'["{second}", "{first}"]', extension=".csv"), storage_ctx
     )

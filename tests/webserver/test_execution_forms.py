@@ -186,6 +186,7 @@ tasks:
       3,linus
   - id: ion
     type: io.kestra.plugin.core.storage.Write
+    extension: .ion
     content: |
       {id:1,name:"ada",at:2024-01-02T03:04:05Z,score:1.5}
       {id:2,name:"grace"}

@@ -201,6 +201,8 @@ def conclude_attempt(working: Working, run: TaskRun, attempt_state: StateType) -
     final = final_task_run_state(task, run, attempt_state)
     if final in (StateType.SUCCESS, StateType.WARNING) and isinstance(task, LabelsTask):
         apply_labels_output(working, run)
+        # Merged into the execution's labels; Kestra 1.3.31's Labels task run has no outputs.
+        return working.set_run_state(run, final, outputs=None)
     return working.set_run_state(run, final)
 
 

@@ -562,7 +562,7 @@ def start_subflow(working: Working, run: TaskRun, task: Subflow, flow_for: Any) 
     )
     working.emit(EmitExecutionMessage(message=NewExecution(execution=child)))
     working.log(LogLevel.INFO, f"Created new execution [[{child_id}]]", run=run)
-    run = working.set_run_outputs(run, {"executionId": child_id})
+    run = working.set_run_outputs(run, {"executionId": child_id, "state": StateType.CREATED.value})
     if not task.wait:
         run = working.set_attempt_state(run, StateType.SUCCESS)
         return working.set_run_state(run, StateType.SUCCESS)
@@ -587,13 +587,11 @@ def apply_subflow_ended(working: Working, message: SubflowEnded) -> bool:
     if run.state.current not in (StateType.RUNNING, StateType.KILLING):
         return False
     task = working.task_of(run)
+    # As Kestra 1.3.31: `outputs` only when the child produced some (tests/compat 15, 57).
     run = working.set_run_outputs(
         run,
-        {
-            "executionId": message.child_execution_id,
-            "state": message.state.value,
-            "outputs": message.outputs or {},
-        },
+        {"executionId": message.child_execution_id, "state": message.state.value}
+        | ({"outputs": message.outputs} if message.outputs else {}),
     )
     state = message.state
     if (isinstance(task, Subflow) and not task.transmit_failed) or state is StateType.RETRIED:

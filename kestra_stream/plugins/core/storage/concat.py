@@ -1,4 +1,4 @@
-"""``storage.Concat``: several files into one, with an optional separator between them."""
+"""``storage.Concat``: several files into one, with an optional separator after each one."""
 
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ class Concat(RunnableTask):
         separator = as_text(ctx.render(self.separator)).encode() if self.separator else b""
         target = temp_file(ctx, extension(as_text(ctx.render(self.extension)), ".tmp"))
         with target.open("wb") as out:
-            for index, uri in enumerate(files):
+            for uri in files:
                 part = fetch(ctx, uri, temp_file(ctx, ".part"))
                 with part.open("rb") as source:
                     shutil.copyfileobj(source, out)
                 part.unlink()
-                if separator and index < len(files) - 1:
-                    out.write(separator)
+                # Kestra 1.3.31 writes the separator after every file, the last one too (compat 44).
+                out.write(separator)
         return {"uri": ctx.put_file(target)}

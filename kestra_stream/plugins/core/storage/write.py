@@ -15,9 +15,9 @@ from kestra_stream.plugins.registry import plugin
 @plugin("io.kestra.plugin.core.storage.Write")
 class Write(RunnableTask):
     content: str = dynamic()
-    extension: str = dynamic(".ion")
+    extension: str = dynamic(".tmp")  # Kestra 1.3.31 names the file `.tmp` (tests/compat 44)
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
-        path = temp_file(ctx, extension(as_text(ctx.render(self.extension)), ".ion"))
+        path = temp_file(ctx, extension(as_text(ctx.render(self.extension)), ".tmp"))
         path.write_text(as_text(ctx.render(self.content)))
         return {"uri": ctx.put_file(path)}
