@@ -11,7 +11,7 @@ whole object is validated by the class found, so nested errors keep their full p
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -69,6 +69,16 @@ class Plugin(KestraModel):
     plugin_aliases: ClassVar[tuple[str, ...]] = ()
     outputs_model: ClassVar[builtins.type[BaseModel] | None] = None
     """The outputs a task returns (or the variables a trigger exposes), for docs and the schema."""
+    unsupported_properties: ClassVar[Mapping[str, str]] = {}
+    """Properties validation accepts that kestra-stream does not implement, declared by the class
+    that adds them (YAML name → what happens instead). Each one a flow sets is a WARN line in the
+    log of every execution of the flow (``unsupported_in_use``); tests/flows/test_schema_properties.py
+    fails on a schema property that is neither read by the code nor listed here."""
+
+    def unsupported_in_use(self) -> list[tuple[str, str]]:
+        """``(property, what happens instead)`` for each unsupported property this plugin sets,
+        its option models included (``options.connectionPoolIdleTimeout``)."""
+        return sorted(_unsupported_in(self, ""))
 
     @classmethod
     def dynamic_properties(cls) -> frozenset[str]:
@@ -77,6 +87,20 @@ class Plugin(KestraModel):
             for name, info in cls.model_fields.items()
             if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(DYNAMIC)
         )
+
+
+def _unsupported_in(model: BaseModel, prefix: str) -> Iterator[tuple[str, str]]:
+    declared: dict[str, str] = {}
+    for klass in reversed(type(model).__mro__):
+        declared.update(getattr(klass, "unsupported_properties", {}))
+    fields = type(model).model_fields
+    for name in model.model_fields_set:
+        alias = fields[name].alias or name
+        value = getattr(model, name)
+        if alias in declared:
+            yield prefix + alias, declared[alias]
+        elif isinstance(value, BaseModel) and not isinstance(value, Plugin):
+            yield from _unsupported_in(value, f"{prefix}{alias}.")
 
 
 class Task(Plugin):
@@ -95,6 +119,10 @@ class Task(Plugin):
     worker_group: WorkerGroup | None = None
     task_cache: TaskCache | None = None
     version: str | None = None
+
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "logToFile": "the task's logs go to the log repository only, no log file is stored",
+    }
 
 
 class RunnableTask(Task):
@@ -179,6 +207,13 @@ class Trigger(Plugin):
     log_to_file: bool = False
     worker_group: WorkerGroup | None = None
     version: str | None = None
+
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "logLevel": "trigger evaluations log to the server log, unfiltered",
+        "minLogLevel": "trigger evaluations log to the server log, unfiltered",
+        "logToFile": "trigger evaluations log to the server log, no log file is stored",
+        "failOnTriggerError": "an evaluation error is logged and the trigger tries again next time",
+    }
 
     @field_validator("labels")
     @classmethod

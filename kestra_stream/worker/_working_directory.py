@@ -124,8 +124,6 @@ class WorkingDirectoryRunner:
         self, job: WorkerJob, task: WorkingDirectory, own: TaskRunContext, directory: Path, token: CancelToken
     ) -> Outcome:
         extra = {"workingDir": str(directory)}
-        if task.cache is not None:
-            own.logger.warn("`cache` is not supported by kestra-stream's WorkingDirectory: ignored")
         if task.namespace_files is not None and task.namespace_files.enabled:
             spec = ScriptNamespaceFiles.model_validate(task.namespace_files.model_dump(mode="json"))
             load_namespace_files(own, spec, directory, job.task_run.namespace)

@@ -352,6 +352,7 @@ class Worker:
             kv=self._kv,
             log_sink=self._sink,
             metric_sink=self._sink,
+            log_level=task.log_level.value if task.log_level else "TRACE",
             tmp_dir=self._options.tmp_dir,
             control=self._control,
         )

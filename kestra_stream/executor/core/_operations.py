@@ -28,6 +28,7 @@ from kestra_stream.executor.core._flowables import (
 from kestra_stream.executor.core._reopen import failed_runs, reopen_runs
 from kestra_stream.executor.core._retries import fire_flow_retry
 from kestra_stream.executor.core._types import EmitConcurrencyRequest
+from kestra_stream.executor.core._unsupported import warn_unsupported_properties
 from kestra_stream.executor.core._working import Working
 from kestra_stream.executor.messages import (
     ChangeTaskRunState,
@@ -90,6 +91,7 @@ def start_execution(working: Working) -> None:
     if apply_checks(working):
         terminate_without_tasks(working, StateType.FAILED)
         return
+    warn_unsupported_properties(working, flow)
     schedule = working.base.schedule_date
     if schedule is not None and schedule > working.now:
         working.add_timer(TimerKind.SCHEDULED_START, schedule)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -48,3 +49,6 @@ class WorkingDirectory(WithHandlers):
     output_files: list[str] | None = dynamic(None)
     cache: Cache | None = None
     outputs_model = WorkingDirectoryOutputs
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "cache": "not implemented: the working directory starts empty every time",
+    }

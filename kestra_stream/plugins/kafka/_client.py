@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from pydantic import Field
@@ -28,6 +28,10 @@ class KafkaConnection(KestraModel):
     properties: dict[str, Any] = dynamic()
     serde_properties: dict[str, Any] | None = dynamic(None)
 
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "serdeProperties": "not implemented (no schema registry): the serdes use their defaults",
+    }
+
 
 class KafkaConsumerProperties(KafkaConnection):
     topic: str | list[str] | None = dynamic(None)
@@ -39,6 +43,10 @@ class KafkaConsumerProperties(KafkaConnection):
     poll_duration: str = Field("PT5S", description="How long one poll waits for records.")
     max_records: int | None = None
     max_duration: str | None = None
+
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "since": "not implemented: consumption starts from the group's offsets (earliest without one)",
+    }
 
 
 def client_properties(rendered: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,10 @@ class ScriptTask(RunnableTask):
     output_directory: bool | None = None
 
     default_image: ClassVar[str] = "ubuntu"
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "targetOS": "scripts run on the worker's own operating system",
+        "outputDirectory": "files written to {{ outputDir }} are always uploaded",
+    }
 
     def main_commands(self, ctx: RunContext, directory: Path, extra: Mapping[str, Any]) -> list[str]:
         raise NotImplementedError

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict
 
@@ -21,6 +22,10 @@ class HttpOptions(KestraModel):
     basic_auth_user: str | None = dynamic(None)
     basic_auth_password: str | None = dynamic(None)
     allow_failed: bool | None = None
+
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "connectionPoolIdleTimeout": "not implemented: the HTTP client's default pool idle timeout applies",
+    }
 
 
 class HttpAuth(KestraModel):
