@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field
@@ -24,6 +25,10 @@ class HttpOptions(KestraModel):
     read_timeout: str | None = None
     headers: dict[str, Any] | None = None
     default_charset: str | None = Field(None, description="accepted for compatibility; bodies are UTF-8")
+
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "defaultCharset": "notification bodies are always sent as UTF-8",
+    }
 
     def timeout(self, ctx: RunContext) -> float:
         values = [
