@@ -46,9 +46,7 @@ async def _until(session: aiohttp.ClientSession, url: str, done: Any, what: str)
 async def _run(session: aiohttp.ClientSession, base: str, entry: Entry) -> dict[str, Any]:
     api = base + "/api/v1/main"
     for source in entry.sources:
-        async with session.post(
-            api + "/flows", data=source, headers={"Content-Type": "application/x-yaml"}
-        ) as r:
+        async with session.post(api + "/flows", data=source, headers=YAML) as r:
             assert r.status == 200, f"{entry.name}: flow creation {r.status} {await r.text()}"
     form = aiohttp.FormData()
     for key, value in entry.inputs.items():
