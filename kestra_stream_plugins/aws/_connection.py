@@ -3,9 +3,9 @@ here a MinIO client (path-style unless ``forcePathStyle: false`` on AWS itself).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import urllib3
@@ -42,6 +42,12 @@ class AwsConnection(KestraModel):
     sts_role_session_duration: str | None = dynamic(None)
     sts_endpoint_override: str | None = dynamic(None)
     request_payer: str | None = dynamic(None)
+
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "compatibilityMode": "not implemented: the S3 client talks plain S3 (path-style per forcePathStyle)",
+        "requestPayer": "not implemented: requests carry no x-amz-request-payer header",
+        "stsRoleSessionDuration": "only used with stsRoleArn, which is rejected",
+    }
 
     def client(self, ctx: Renders) -> Minio:
         for name in _UNSUPPORTED:

@@ -79,6 +79,10 @@ class _Listing(KestraModel):
     regexp: str | None = dynamic(None)
     filter: str = "BOTH"
 
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "encodingType": "not implemented: keys are listed as they are, never URL-encoded",
+    }
+
     def objects(self, ctx: Renders, client: Minio, bucket: str) -> list[dict[str, Any]]:
         delimiter = rendered_text(ctx, self.delimiter)
         if delimiter not in (None, "", "/"):
