@@ -4,7 +4,8 @@ rendered definition until ``ttl`` expires, as Kestra's worker does.
 Keyed as Kestra keys it: the SHA-256 of the task definition rendered with the run's variables (plus a
 placeholder ``workingDir``, as Kestra adds), per flow and per task run ``value`` (loop iterations are
 cached apart). Only SUCCESS/WARNING attempts are stored; an expired entry is deleted when looked up.
-The entry lives in internal storage beside the flow's files (``/<ns>/<flow>/taskCache/<key>/...``).
+The entry lives in internal storage where Kestra puts it (``/<ns>/<flow>/<key>/cache/…``), as JSON
+(Kestra: a zip of ``outputs.ion``; the entries are not shared with a Kestra instance anyway).
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ class TaskOutputCache:
         except Exception as error:
             context.logger.error(f"Unable to create the cache key for the task '{task.id}': {error}")
             return None
-        value = hashlib.sha256(identity.value.encode()).hexdigest()[:16] if identity.value else "_"
-        path = f"{namespace_path(identity.namespace)}/{identity.flow_id}/taskCache/{key}/{value}/cache.json"
+        # Kestra's layout (cachePrefix): <ns>/<flow>/<key>/cache[/<md5 of the value>]/cache.zip
+        prefix = f"{namespace_path(identity.namespace)}/{identity.flow_id}/{key}/cache"
+        if identity.value:
+            prefix += "/" + hashlib.md5(identity.value.encode(), usedforsecurity=False).hexdigest()
+        path = f"{prefix}/cache.json"
         ttl = cache.ttl.total_seconds() if cache.ttl is not None else None
         return cls(storage=context.storage, path=path, ttl_seconds=ttl, clock=clock)
 
