@@ -28,7 +28,7 @@ from kestra_stream.runtime.cancellation import current_token
 from kestra_stream.runtime.errors import TaskFailure, TaskKilledError
 from kestra_stream.scheduler.plugins import TriggerRunContext
 from kestra_stream_plugins.jdbc._sql import ParameterError, bind_named, split_statements
-from kestra_stream_plugins.jdbc._values import Converter, ion_struct, json_row, to_row
+from kestra_stream_plugins.jdbc._values import Converter, json_row, row_encoder, to_row
 
 SINGLE_STATEMENT = (
     "Query task support only a single SQL statement. Use the Queries task to run multiple statements."
@@ -191,13 +191,10 @@ def fetch_outputs(
 def write_ion_rows(path: Path, result: ResultSet, fetch_size: int) -> int:
     """Rows as Kestra stores them (one ION struct per line), written as each batch arrives."""
     count = 0
+    encode = row_encoder(result.columns, result.converters)
     with path.open("w", encoding="utf-8", buffering=_WRITE_BUFFER) as handle:
         for batch in result.batches(fetch_size):
-            handle.write(
-                "".join(
-                    ion_struct(to_row(result.columns, result.converters, values)) + "\n" for values in batch
-                )
-            )
+            handle.write("\n".join(map(encode, batch)) + "\n")
             count += len(batch)
     return count
 

@@ -212,6 +212,40 @@ def ion_value(value: Any) -> str:
     return _string(str(value))
 
 
+_ENCODERS: dict[type, Callable[[Any], str]] = {
+    str: _string,
+    int: str,
+    bool: lambda value: "true" if value else "false",
+    float: _ion_float,
+    Decimal: _ion_decimal,
+    dt.date: dt.date.isoformat,
+    dt.datetime: _ion_datetime,
+    Instant: _ion_datetime,
+}
+
+
+def row_encoder(
+    columns: Sequence[str], converters: Sequence[Converter | None]
+) -> Callable[[Sequence[Any]], str]:
+    """Raw rows of one result set as ION structs (field names and encoders resolved once per type)."""
+    prefixes = [f"{_symbol(str(column))}:" for column in columns]
+    plan = list(zip(prefixes, converters, strict=True))
+
+    def encode(values: Sequence[Any]) -> str:
+        parts = []
+        for (prefix, convert), value in zip(plan, values, strict=True):
+            if value is None:
+                parts.append(prefix + "null")
+                continue
+            if convert is not None:
+                value = convert(value)
+            encoder = _ENCODERS.get(type(value))
+            parts.append(prefix + (encoder(value) if encoder is not None else ion_value(value)))
+        return "{" + ",".join(parts) + "}"
+
+    return encode
+
+
 def ion_struct(row: Mapping[str, Any]) -> str:
     return "{" + ",".join(f"{_symbol(str(key))}:{ion_value(value)}" for key, value in row.items()) + "}"
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import base64
 import socket
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from engine_harness import Engine, run_of, task_states
 
 from kestra_stream import ion as _ion
 from kestra_stream.models import StateType
 from kestra_stream.storage import LocalStorage
+from kestra_stream_plugins.jdbc.postgresql import connection_settings
 from tests.conftest import Postgres
 
 
@@ -212,3 +215,25 @@ def test_postgresql_errors_fail_into_errors_branch(
     assert any(message in line for line in errors), errors
     _no_password_in_logs(engine, done.id, pg_secret.password)
     _no_password_in_logs(engine, done.id, "not-the-password")
+
+
+def test_postgresql_timeout_cancels_the_running_statement(engine: Engine, pg_secret: Postgres) -> None:
+    marker = f"m{uuid.uuid4().hex[:10]}"
+    inputs = {"url": pg_secret.url, "username": pg_secret.username, "marker": marker}
+    done = engine.wait_done(engine.run("jdbc_timeout_postgresql", inputs=inputs))
+    assert done.state.current is StateType.FAILED
+    settings = connection_settings(pg_secret.url) | {
+        "user": pg_secret.username,
+        "password": pg_secret.password,
+    }
+    with psycopg.connect(**settings, autocommit=True) as connection:  # type: ignore[arg-type]
+        for _ in range(50):  # the server ends the statement once the worker cancelled it
+            running = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE %s"
+                " AND query NOT LIKE %s",
+                (f"%{marker}%", "%pg_stat_activity%"),
+            ).fetchone()
+            if running == (0,):
+                break
+            time.sleep(0.2)
+        assert running == (0,), "the statement still runs on the server after the task's timeout"

@@ -42,6 +42,7 @@ def secret_env(secrets: Mapping[str, str]) -> dict[str, str]:
 class LocalServer:
     base_url: str
     log: Path
+    pid: int = 0
 
     def request(self, method: str, path: str, body: bytes | None = None, **headers: str) -> Any:
         token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -106,7 +107,7 @@ def server_local(
             stderr=subprocess.STDOUT,
             cwd=cwd or REPO,
         )
-    server = LocalServer(f"http://127.0.0.1:{port}", log)
+    server = LocalServer(f"http://127.0.0.1:{port}", log, process.pid)
     try:
         _wait_for_ping(server, process)
         yield server
