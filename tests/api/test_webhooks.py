@@ -127,3 +127,40 @@ async def test_wait_return_outputs_content_type(api: Api, unique: str) -> None:
     execution = await api.json("POST", f"{HOOK}/{unique}/waits/w")
     assert execution["state"]["current"] == "SUCCESS"
     assert execution["outputs"] == {"greeting": "Hello world!"}
+
+
+async def test_webhook_inputs_and_flow_outputs_call_kv(api: Api, unique: str) -> None:
+    """Services where Kestra renders outside a task (issue 10 bug 3): the webserver renders the
+    webhook's ``inputs``, the executor the flow's ``outputs``; both read the namespace's KV store."""
+    await api.json(
+        "PUT",
+        f"{MAIN}/namespaces/{unique}/kv/greeting",
+        data='"bonjour"',
+        headers={"Content-Type": "application/json"},
+    )
+    source = f"""id: kvhook
+namespace: {unique}
+inputs:
+  - id: word
+    type: STRING
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{{{ inputs.word }}}}"
+outputs:
+  - id: both
+    type: STRING
+    value: "{{{{ outputs.hello.value }}}}-{{{{ kv('greeting') }}}}"
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: k
+    inputs:
+      word: "{{{{ kv('greeting') }}}}"
+"""
+    await api.create_flow(source)
+    created = await api.json("POST", f"{HOOK}/{unique}/kvhook/k")
+    done = await api.wait_state(created["id"], "SUCCESS", "FAILED")
+    assert done["state"]["current"] == "SUCCESS", done
+    assert done["inputs"] == {"word": "bonjour"}
+    assert done["outputs"] == {"both": "bonjour-bonjour"}
