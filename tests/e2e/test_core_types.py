@@ -179,3 +179,31 @@ def test_flow_trigger_stop_after_and_allow_concurrent_are_warned_about_as_not_ap
     assert all(e.state.current is StateType.SUCCESS for e in executions)
     warnings = [entry.message for entry in engine.logs_of(executions[0].id) if entry.level.value == "WARN"]
     assert any("stopAfter and allowConcurrent do not apply to Flow triggers" in text for text in warnings)
+
+
+def test_foreach_item_restart_behavior_retry_failed_restarts_only_the_failed_batches(engine: Engine) -> None:
+    parent_id = engine.run("core_restart_batches")
+    failed = engine.wait_done(parent_id)
+    assert failed.state.current is StateType.FAILED, task_states(failed)
+
+    def children() -> list[Any] | None:
+        found = [e for e in engine.executions_of("core_restart_batch_child") if e.parent_id == parent_id]
+        return found if len(found) == 3 and all(e.state.current.is_terminated() for e in found) else None
+
+    first = {e.id: e.state.current for e in engine.wait_for(children, what="three batch executions")}
+    assert sorted(state.value for state in first.values()) == ["FAILED", "SUCCESS", "SUCCESS"]
+    StorageKVStore(storage=LocalStorage(base_path=engine.storage_path)).set("e2e", f"flag_{parent_id}", True)
+    engine.send(RestartExecution(execution_id=parent_id))
+
+    def restarted() -> Any:
+        latest = engine.execution(parent_id)
+        return latest if latest is not None and latest.state.current is StateType.SUCCESS else None
+
+    done = engine.wait_for(restarted, what="the restarted parent")
+    assert (run_of(done, "each_items").outputs or {})["iterations"] == {"SUCCESS": 3}
+    after = {e.id: e for e in engine.wait_for(children, what="the same three batch executions")}
+    assert set(after) == set(first)  # no new execution: the failed batch's one was restarted in place
+    for execution_id, state in first.items():
+        histories = [history.state for history in after[execution_id].state.histories]
+        assert (StateType.RESTARTED in histories) == (state is StateType.FAILED)
+        assert after[execution_id].state.current is StateType.SUCCESS

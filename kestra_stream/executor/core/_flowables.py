@@ -453,9 +453,15 @@ def mark_subflow_restarts(working: Working) -> None:
 
     The child is restarted in place while its executor still holds it (``purge_after``); an older
     child gets a new execution, with a WARN (its state is only in the repository then)."""
+    from kestra_stream.executor.core._foreach_item import mark_foreach_item_restart
+    from kestra_stream.executor.core._foreach_item_jobs import ForEachItemExecutable
+
     marks: dict[str, str] = {}
     for run in working.runs.values():
         task = working.task_of(run)
+        if run.state.current is StateType.RESTARTED and isinstance(task, ForEachItemExecutable):
+            mark_foreach_item_restart(working, run)
+            continue
         if run.state.current is not StateType.RESTARTED or not isinstance(task, Subflow):
             continue
         outputs = run.outputs or {}

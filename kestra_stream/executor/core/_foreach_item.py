@@ -33,6 +33,13 @@ ENDED = "foreachItemEnded"
 """items run id → one character per batch: ``.`` running, else the first letter of the child's state."""
 OUTPUTS = "foreachItemOutputs"
 """items run id → {batch index: the child's flow outputs} (for the merge job)."""
+FINAL = "foreachItemFinal"
+"""items run id → ``{"codes": ..., "attempts": [...]}`` once every batch ended (what a restart retries)."""
+BATCH_ATTEMPTS = "foreachItemBatchAttempts"
+"""items run id → per batch, the items attempt whose child id the batch's execution has (restarts
+keep the failed batches' executions, created by an earlier attempt)."""
+RESTARTS = "foreachItemRestarts"
+"""items run id → True: an execution restart retries only its failed batches (``RETRY_FAILED``)."""
 
 _CODES = {
     StateType.SUCCESS: "S",
@@ -67,6 +74,58 @@ def _sibling(working: Working, parent: TaskRun, task_id: str) -> TaskRun | None:
     return next((child for child in working.children_of(parent.id) if child.task_id == task_id), None)
 
 
+def _batch_attempt(working: Working, run: TaskRun, iteration: int) -> int:
+    attempts: list[int] | None = working.extra.get(BATCH_ATTEMPTS, {}).get(run.id)
+    if attempts is not None and 0 <= iteration < len(attempts):
+        return attempts[iteration]
+    return len(run.attempts or ())
+
+
+def mark_foreach_item_restart(working: Working, run: TaskRun) -> None:
+    """An execution restart: with ``restartBehavior: RETRY_FAILED`` (the default) the items run
+    restarts only its failed/killed batches' executions (while their executor holds them)."""
+    from kestra_stream.plugins.flow import RestartBehavior
+
+    found = _parent_task(working, run)
+    final = working.extra.get(FINAL, {}).get(run.id)
+    if found is None or found[1].restart_behavior is not RestartBehavior.RETRY_FAILED or not final:
+        return
+    if not any(code in "FK" for code in final["codes"]):
+        return
+    ended = run.attempts[-1].state.end_date if run.attempts else None
+    if ended is None or working.now - ended >= working.settings.purge_after * 0.9:
+        working.log(
+            LogLevel.WARN,
+            "ForEachItem batches ended too long ago to be restarted: new executions are created",
+            run=run,
+        )
+        return
+    working.set_extra(RESTARTS, {**working.extra.get(RESTARTS, {}), run.id: True})
+
+
+def _restart_failed_batches(working: Working, run: TaskRun) -> TaskRun:
+    from kestra_stream.executor.messages import RestartExecution
+
+    final = working.extra[FINAL][run.id]
+    restarts = {key: value for key, value in working.extra.get(RESTARTS, {}).items() if key != run.id}
+    working.set_extra(RESTARTS, restarts or None)
+    codes: str = final["codes"]
+    attempts: list[int] = list(final["attempts"])
+    run = working.add_attempt(run, StateType.RUNNING)
+    restarted = 0
+    for iteration, code in enumerate(codes):
+        if code in "FK":
+            child_id = derived_id(run.id, "foreachitem", attempts[iteration], iteration)
+            working.emit(EmitExecutionMessage(message=RestartExecution(execution_id=child_id)))
+            codes = codes[:iteration] + "." + codes[iteration + 1 :]
+            restarted += 1
+    working.set_extra(BATCH_ATTEMPTS, {**working.extra.get(BATCH_ATTEMPTS, {}), run.id: attempts})
+    working.set_extra(ENDED, {**working.extra.get(ENDED, {}), run.id: codes})
+    working.log(LogLevel.INFO, f"Restarted {restarted} failed batch execution(s)", run=run)
+    run = working.set_run_outputs(run, {**(run.outputs or {}), "iterations": _iterations(codes)})
+    return working.set_run_state(run, StateType.RUNNING)
+
+
 def _iterations(codes: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for code in codes:
@@ -83,6 +142,8 @@ def start_foreach_items(working: Working, run: TaskRun, flow_for: Any) -> TaskRu
     found = _parent_task(working, run)
     if found is None:
         return fail_run(working, run, f"Task run '{run.task_id}' is not the child of a ForEachItem")
+    if run.state.current is StateType.RESTARTED and working.extra.get(RESTARTS, {}).get(run.id):
+        return _restart_failed_batches(working, run)
     parent, task = found
     split = _sibling(working, parent, f"{task.id}_split")
     split_outputs = (split.outputs or {}) if split is not None else {}
@@ -171,6 +232,7 @@ def start_foreach_items(working: Working, run: TaskRun, flow_for: Any) -> TaskRu
         run = working.set_attempt_state(run, StateType.SUCCESS)
         return working.set_run_state(run, StateType.SUCCESS)
     working.set_extra(ENDED, {**working.extra.get(ENDED, {}), run.id: codes})
+    working.set_extra(BATCH_ATTEMPTS, {**working.extra.get(BATCH_ATTEMPTS, {}), run.id: [attempt] * count})
     return working.set_run_state(run, StateType.RUNNING)
 
 
@@ -181,7 +243,7 @@ def apply_foreach_item_ended(working: Working, run: TaskRun, message: SubflowEnd
     iteration = message.iteration
     if codes is None or iteration is None or not 0 <= iteration < len(codes) or codes[iteration] != ".":
         return False
-    expected = derived_id(run.id, "foreachitem", len(run.attempts or ()), iteration)
+    expected = derived_id(run.id, "foreachitem", _batch_attempt(working, run, iteration), iteration)
     if expected not in (message.child_execution_id, message.original_execution_id):
         return False
     if message.state is StateType.RETRIED:
@@ -203,6 +265,10 @@ def apply_foreach_item_ended(working: Working, run: TaskRun, message: SubflowEnd
     final = worst_state([_STATES[code] for code in codes]) if transmit else StateType.SUCCESS
     remaining = {key: value for key, value in ended.items() if key != run.id}
     working.set_extra(ENDED, remaining or None)
+    batch_attempts = [_batch_attempt(working, run, index) for index in range(len(codes))]
+    working.set_extra(
+        FINAL, {**working.extra.get(FINAL, {}), run.id: {"codes": codes, "attempts": batch_attempts}}
+    )
     conclude_attempt(working, run, final)
     return True
 
@@ -227,7 +293,8 @@ def pending_children(working: Working, run: TaskRun) -> list[str]:
     if codes is None:
         child_id = (run.outputs or {}).get("executionId")
         return [str(child_id)] if child_id else []
-    attempt = len(run.attempts or ())
     return [
-        derived_id(run.id, "foreachitem", attempt, index) for index, code in enumerate(codes) if code == "."
+        derived_id(run.id, "foreachitem", _batch_attempt(working, run, index), index)
+        for index, code in enumerate(codes)
+        if code == "."
     ]
