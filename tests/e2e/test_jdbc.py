@@ -91,6 +91,9 @@ def test_duckdb_files_types_and_queries(engine: Engine) -> None:
         {"rows": [{"i": 3}, {"i": 4}], "size": 2},
     ]
     assert _outputs(done, "reread")["row"] == {"customer": "ann", "spent": 17.5}
+    # the serdes family reads the STORE file (the same kestra_stream.ion reader)
+    csv = _raw(engine, _outputs(done, "csv")["uri"]).splitlines()
+    assert csv == ["id,name,total,day,seen", "1,ann,10.50,2024-01-02,2024-01-02T10:00:00.000Z"]
 
 
 @pytest.mark.parametrize(

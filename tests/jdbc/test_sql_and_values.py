@@ -93,3 +93,45 @@ def test_family_registers_through_the_entry_point() -> None:
     for name in ("sqlite", "duckdb"):
         for kind in ("Query", "Queries", "Trigger"):
             assert f"io.kestra.plugin.jdbc.{name}.{kind}" in registry
+
+
+def test_jdbc_postgresql_urls_become_libpq_settings() -> None:
+    from kestra_stream.runtime.errors import TaskFailure
+    from kestra_stream_plugins.jdbc.postgresql import Query, connection_settings
+
+    assert connection_settings("jdbc:postgresql://db.example:6543/sales?ssl=true&currentSchema=app") == {
+        "host": "db.example",
+        "port": "6543",
+        "dbname": "sales",
+        "sslmode": "require",
+        "options": "-c search_path=app",
+    }
+    assert connection_settings("jdbc:postgresql://a,b:5433/x?user=u&password=p&ApplicationName=k") == {
+        "host": "a,b",
+        "port": "5432,5433",
+        "dbname": "x",
+        "user": "u",
+        "password": "p",
+        "application_name": "k",
+    }
+    assert connection_settings("jdbc:postgresql://127.0.0.1/") == {"host": "127.0.0.1", "port": "5432"}
+    with pytest.raises(TaskFailure, match="`prepareThreshold` is not supported"):
+        connection_settings("jdbc:postgresql://h/db?prepareThreshold=0")
+    with pytest.raises(TaskFailure, match="should start with `jdbc:postgresql`"):
+        connection_settings("jdbc:mysql://h/db")
+    task = Query.model_validate(
+        {
+            "id": "q",
+            "type": "io.kestra.plugin.jdbc.postgresql.Query",
+            "url": "jdbc:postgresql://h/db",
+            "username": "u",
+            "password": "p",
+            "sql": "SELECT 1",
+            "sslMode": "VERIFY_FULL",
+            "sslRootCert": "-----BEGIN CERTIFICATE-----\n",
+        }
+    )
+    settings = task.settings(lambda value: value)
+    assert settings["sslmode"] == "verify-full" and settings["user"] == "u" and settings["password"] == "p"
+    with open(settings["sslrootcert"]) as handle:
+        assert handle.read() == "-----BEGIN CERTIFICATE-----\n"
