@@ -31,6 +31,7 @@ from aiohttp import web
 
 from kestra_stream.config import Config
 from kestra_stream.queue import MemoryQueue, MemoryQueueOptions
+from kestra_stream.repository import Repository
 from kestra_stream.server import Server, ServerPlan, ServerSettings
 from kestra_stream.webserver.process import web_application
 
@@ -118,8 +119,11 @@ def unique() -> str:
 class MemoryServer:
     """The web app on a real port, in a thread with its own event loop (tests use another loop)."""
 
-    def __init__(self, config: Config, queue: MemoryQueue) -> None:
-        self._app = web_application(config, queue=queue)
+    def __init__(self, config: Config, queue: MemoryQueue, repository: Repository | None = None) -> None:
+        """``repository``: the engine's own (its indexer fills it, as in ``server local``)."""
+        self._app = web_application(
+            config, queue=queue, repository=repository, run_indexer=False if repository is not None else None
+        )
         self._loop = asyncio.new_event_loop()
         self._runner = web.AppRunner(self._app)
         self._thread = threading.Thread(target=self._loop.run_forever, name="api-test-server", daemon=True)
@@ -140,17 +144,23 @@ class MemoryServer:
 
 
 @contextmanager
-def memory_backend(config: Config, *, worker_threads: int = 4, scheduler: bool = True) -> Iterator[str]:
-    """The engine and the web app on a MemoryQueue; the base URL."""
+def memory_backend(
+    config: Config, *, worker_threads: int = 4, scheduler: bool = True, shared_repository: bool = False
+) -> Iterator[str]:
+    """The engine and the web app on a MemoryQueue; the base URL. With ``shared_repository`` the
+    engine's indexer fills the repository the web app reads, as in ``server local`` (what tasks that
+    read the repository from the worker need)."""
     queue = MemoryQueue(options=MemoryQueueOptions(partitions=4))
     engine = Server(
         config=config,
-        plan=ServerPlan(management=False, worker_threads=worker_threads, scheduler=scheduler),
+        plan=ServerPlan(
+            management=False, worker_threads=worker_threads, scheduler=scheduler, indexer=shared_repository
+        ),
         queue=queue,
         settings=ServerSettings(heartbeat_interval=0.5),
     )
     engine.start()
-    server = MemoryServer(config, queue)
+    server = MemoryServer(config, queue, repository=engine.repository if shared_repository else None)
     server.start()
     try:
         yield f"http://127.0.0.1:{server.port}"

@@ -15,42 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from api_backends import Api, MemoryServer, memory_config
+from api_backends import Api, memory_backend, memory_config
 
 from kestra_stream.ion import loads
-from kestra_stream.queue import MemoryQueue, MemoryQueueOptions
-from kestra_stream.server import Server, ServerPlan, ServerSettings
-from kestra_stream.webserver.process import web_application
 
 MAIN = "/api/v1/main"
 
 
-class _SharedRepositoryServer(MemoryServer):
-    def __init__(self, engine: Server, config: Any, queue: MemoryQueue) -> None:
-        super().__init__(config, queue)
-        self._app = web_application(config, queue=queue, repository=engine.repository, run_indexer=False)
-        self._runner = web.AppRunner(self._app)
-
-
 @pytest.fixture
 def memory_server(tmp_path: Path) -> Iterator[str]:
-    config = memory_config(tmp_path)
-    queue = MemoryQueue(options=MemoryQueueOptions(partitions=4))
-    engine = Server(
-        config=config,
-        plan=ServerPlan(management=False, worker_threads=4, scheduler=True, indexer=True),
-        queue=queue,
-        settings=ServerSettings(heartbeat_interval=0.5),
-    )
-    engine.start()
-    server = _SharedRepositoryServer(engine, config, queue)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.stop()
-        engine.stop()
+    with memory_backend(memory_config(tmp_path), shared_repository=True) as base:
+        yield base
 
 
 def _logging_flow(namespace: str) -> str:

@@ -139,13 +139,8 @@ def test_task_retry_create_new_execution_runs_the_flow_again_as_kestra(engine: E
     assert labels_of(last)["system.replay"] == "true"
 
 
-def test_subflow_restart_behavior_retry_failed_restarts_the_failed_child(engine: Engine) -> None:
-    parent_id = engine.run("core_restart_parent")
-    failed = engine.wait_done(parent_id)
-    assert failed.state.current is StateType.FAILED, task_states(failed)
-    child_id = str((run_of(failed, "call").outputs or {})["executionId"])
-    assert engine.wait_done(child_id).state.current is StateType.FAILED
-    # the child succeeds once the flag exists; restarting the parent restarts that same child
+def _flag_and_restart(engine: Engine, parent_id: str) -> Any:
+    """Set the KV flag the failing child waits for, restart the parent, return it once SUCCESS."""
     StorageKVStore(storage=LocalStorage(base_path=engine.storage_path)).set("e2e", f"flag_{parent_id}", True)
     engine.send(RestartExecution(execution_id=parent_id))
 
@@ -153,7 +148,17 @@ def test_subflow_restart_behavior_retry_failed_restarts_the_failed_child(engine:
         latest = engine.execution(parent_id)
         return latest if latest is not None and latest.state.current is StateType.SUCCESS else None
 
-    done = engine.wait_for(restarted, what="the restarted parent")
+    return engine.wait_for(restarted, what="the restarted parent")
+
+
+def test_subflow_restart_behavior_retry_failed_restarts_the_failed_child(engine: Engine) -> None:
+    parent_id = engine.run("core_restart_parent")
+    failed = engine.wait_done(parent_id)
+    assert failed.state.current is StateType.FAILED, task_states(failed)
+    child_id = str((run_of(failed, "call").outputs or {})["executionId"])
+    assert engine.wait_done(child_id).state.current is StateType.FAILED
+    # the child succeeds once the flag exists; restarting the parent restarts that same child
+    done = _flag_and_restart(engine, parent_id)
     assert (run_of(done, "call").outputs or {})["executionId"] == child_id
     child = engine.wait_done(child_id)
     assert child.state.current is StateType.SUCCESS
@@ -192,14 +197,7 @@ def test_foreach_item_restart_behavior_retry_failed_restarts_only_the_failed_bat
 
     first = {e.id: e.state.current for e in engine.wait_for(children, what="three batch executions")}
     assert sorted(state.value for state in first.values()) == ["FAILED", "SUCCESS", "SUCCESS"]
-    StorageKVStore(storage=LocalStorage(base_path=engine.storage_path)).set("e2e", f"flag_{parent_id}", True)
-    engine.send(RestartExecution(execution_id=parent_id))
-
-    def restarted() -> Any:
-        latest = engine.execution(parent_id)
-        return latest if latest is not None and latest.state.current is StateType.SUCCESS else None
-
-    done = engine.wait_for(restarted, what="the restarted parent")
+    done = _flag_and_restart(engine, parent_id)
     assert (run_of(done, "each_items").outputs or {})["iterations"] == {"SUCCESS": 3}
     after = {e.id: e for e in engine.wait_for(children, what="the same three batch executions")}
     assert set(after) == set(first)  # no new execution: the failed batch's one was restarted in place
