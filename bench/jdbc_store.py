@@ -6,8 +6,9 @@ together: an upper bound for the worker's).
     .venv/bin/python bench/jdbc_store.py [--rows 1000000] [--fetch-size 10000] [--only postgresql|duckdb]
 
 PostgreSQL is the server of ``deploy/infra.sh up`` (``KESTRA_TEST_PG_*``, read from the infra env file
-like the tests). Prints the rows, seconds, rows/s and ION bytes of each task, the peak RSS (VmHWM)
-after start and at the end, and the load average.
+like the tests). Prints the rows, seconds, rows/s, the server's CPU seconds meanwhile (rows per CPU
+second: a figure the machine's load does not divide), the ION bytes, the peak RSS (VmHWM) after start
+and at the end, and the load average.
 """
 
 from __future__ import annotations
@@ -112,6 +113,12 @@ class PeakRss(threading.Thread):
             pass
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def seconds(run: dict[str, Any]) -> float:
     import datetime as dt
 
@@ -134,7 +141,9 @@ def measure(name: str, flow: str, flow_id: str, rows: int, work: Path) -> None:
         monitor.sample()
         idle_kb = monitor.peak_kb
         monitor.start()
+        cpu_before = cpu_seconds(server.pid)
         execution = server.run(NAMESPACE, flow_id, timeout=3600)
+        cpu = cpu_seconds(server.pid) - cpu_before
         monitor.sample()
         monitor.done.set()
     load = os.getloadavg()
@@ -145,7 +154,8 @@ def measure(name: str, flow: str, flow_id: str, rows: int, work: Path) -> None:
     took = seconds(run)
     print(
         f"{name:>10}: {execution['state']['current']}, {outputs.get('size', 0):,} rows in {took:.1f} s"
-        f" = {rows / took:,.0f} rows/s, ION {size / 1e6:,.0f} MB; server local peak RSS"
+        f" = {rows / took:,.0f} rows/s; server CPU {cpu:.1f} s = {rows / cpu:,.0f} rows per CPU second;"
+        f" ION {size / 1e6:,.0f} MB; server local peak RSS"
         f" {monitor.peak_kb / 1024:.0f} MB (after start {idle_kb / 1024:.0f} MB);"
         f" load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores"
     )

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
+from kestra_stream.ion._writer import _decimal as _writer_decimal
 from kestra_stream.ion._writer import _field_name as _symbol
 from kestra_stream.ion._writer import _float as _ion_float
 from kestra_stream.ion._writer import _string
@@ -158,8 +159,26 @@ def iso_text(value: dt.date | dt.time) -> str:
 def _ion_decimal(value: Decimal) -> str:
     if not value.is_finite():
         return "null.decimal"
-    text = str(value).replace("E", "d")
-    return text if any(char in text for char in ".d") else text + "."
+    text = str(value)
+    if "." in text and "E" not in text:  # the common case, already ion-java's notation
+        return text
+    return _writer_decimal(value)
+
+
+_OFFSETS: dict[dt.timedelta | None, str] = {}
+
+
+def _cached_offset(offset: dt.timedelta | None) -> str:
+    text = _OFFSETS.get(offset)
+    if text is None:
+        text = _OFFSETS[offset] = _iso_offset(offset)
+    return text
+
+
+def _local_text(value: dt.datetime) -> str:
+    """``ISO_LOCAL_DATE_TIME``: seconds always, the fraction without trailing zeros."""
+    text = value.replace(tzinfo=None).isoformat()
+    return text.rstrip("0") if value.microsecond else text
 
 
 def _ion_datetime(value: dt.datetime) -> str:
@@ -169,8 +188,8 @@ def _ion_datetime(value: dt.datetime) -> str:
             f"{value.date().isoformat()}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{millis:03d}Z"
         )
     if value.tzinfo is None:
-        return f'LocalDateTime::"{_iso_local_datetime(value)}"'
-    text = _iso_local_datetime(value) + _iso_offset(value.utcoffset())
+        return f'LocalDateTime::"{_local_text(value)}"'
+    text = _local_text(value) + _cached_offset(value.utcoffset())
     if isinstance(value.tzinfo, ZoneInfo):
         return f'ZonedDateTime::"{text}[{value.tzinfo.key}]"'
     return f'OffsetDateTime::"{text}"'
@@ -224,24 +243,30 @@ _ENCODERS: dict[type, Callable[[Any], str]] = {
 }
 
 
+def _column_encoder(column: str, convert: Converter | None) -> Callable[[Any], str]:
+    prefix = f"{_symbol(str(column))}:"
+    null = prefix + "null"
+    encoders = _ENCODERS
+
+    def encode(value: Any) -> str:
+        if value is None:
+            return null
+        if convert is not None:
+            value = convert(value)
+        encoder = encoders.get(type(value))
+        return prefix + (encoder(value) if encoder is not None else ion_value(value))
+
+    return encode
+
+
 def row_encoder(
     columns: Sequence[str], converters: Sequence[Converter | None]
 ) -> Callable[[Sequence[Any]], str]:
-    """Raw rows of one result set as ION structs (field names and encoders resolved once per type)."""
-    prefixes = [f"{_symbol(str(column))}:" for column in columns]
-    plan = list(zip(prefixes, converters, strict=True))
+    """Raw rows of one result set as ION structs (each column's name and conversion resolved once)."""
+    cells = [_column_encoder(column, convert) for column, convert in zip(columns, converters, strict=True)]
 
     def encode(values: Sequence[Any]) -> str:
-        parts = []
-        for (prefix, convert), value in zip(plan, values, strict=True):
-            if value is None:
-                parts.append(prefix + "null")
-                continue
-            if convert is not None:
-                value = convert(value)
-            encoder = _ENCODERS.get(type(value))
-            parts.append(prefix + (encoder(value) if encoder is not None else ion_value(value)))
-        return "{" + ",".join(parts) + "}"
+        return "{" + ",".join([cell(value) for cell, value in zip(cells, values, strict=True)]) + "}"
 
     return encode
 
