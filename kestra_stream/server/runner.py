@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import signal
 import tempfile
 import threading
@@ -103,9 +104,15 @@ def default_handler(
         )
         if value
     }
+    prefix = str((config.get("kestra.variables.env-vars-prefix") if config else None) or "ENV_")
     settings = CoreSettings(
         engine=rendering_engine(storage=storage),
         message_limit=queue.message_limit,
+        envs={
+            name[len(prefix) :].lower(): value
+            for name, value in os.environ.items()
+            if name.startswith(prefix)
+        },
         kestra=kestra,
         worker_groups=worker_groups,
     )
