@@ -3,7 +3,8 @@
 Kestra reads it from the execution repository; here the task's own variables carry it: the
 current execution (the usual ``errors`` / ``afterExecution`` use, ``executionId`` left at its
 default) or, for a flow started by a Flow trigger, the execution that triggered it
-(``{{ trigger.executionId }}``). Any other execution id is refused with a message saying so.
+(``{{ trigger.executionId }}``: its state, duration, first failed task and labels come from the
+trigger's variables). Any other execution id is refused with a message saying so.
 """
 
 from __future__ import annotations
@@ -126,15 +127,18 @@ class ExecutionNotification(RunnableTask):
             )
         if wanted and wanted == trigger.get("executionId"):
             namespace, flow_id = str(trigger.get("namespace")), str(trigger.get("flowId"))
+            start, end = _epoch(trigger.get("startDate")), _epoch(trigger.get("endDate"))
+            failed_task = trigger.get("firstFailedTaskId")
             return ExecutionSummary(
                 id=wanted,
                 namespace=namespace,
                 flow_id=flow_id,
                 state=str(trigger.get("state") or "UNKNOWN"),
                 link=execution_link(base_url, namespace, flow_id, wanted, tenant),
-                duration=None,
-                start_epoch=None,
-                failed_task=None,
+                duration=human_duration(end - start) if start is not None and end is not None else None,
+                start_epoch=start,
+                failed_task=str(failed_task) if failed_task else None,
+                labels=_flat_labels(as_mapping(trigger.get("executionLabels"))),
                 custom_message=custom_message,
                 custom_fields=custom_fields,
             )
@@ -142,6 +146,18 @@ class ExecutionNotification(RunnableTask):
             f"{self.plugin_type}: execution `{wanted}` is neither the current execution nor the one that "
             "triggered this flow (Flow trigger); only those can be summarised on the worker"
         )
+
+
+def _flat_labels(nested: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"team": "data", "system": {"correlationId": "x"}}`` → ``team``, ``system.correlationId``."""
+    flat: dict[str, str] = {}
+    for key, value in nested.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flat_labels(value, f"{name}."))
+        else:
+            flat[name] = as_text(value)
+    return flat
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from pathlib import Path
 
+import pytest
 from engine_harness import Engine, new_id, run_of, task_states
 
 from kestra_stream.executor.messages import NewExecution
@@ -126,3 +128,28 @@ def test_a_push_rejected_by_git_goes_to_errors_with_the_hook_message(engine: Eng
     assert task_states(done)["push"] == "FAILED" and task_states(done)["report"] == "SUCCESS"
     report = run_of(done, "report").outputs["value"]
     assert "protected branch: pushes need a review" in report and TOKEN not in report, report
+
+
+def test_slack_execution_of_the_execution_that_triggered_a_flow(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with webhook_receiver() as receiver:
+        monkeypatch.setenv(
+            "SECRET_E2E_SLACK_WEBHOOK", base64.b64encode(receiver.url("slack").encode()).decode()
+        )
+        source_id = engine.run("alert_source", labels={"team": "data"})
+        assert engine.wait_done(source_id).state.current is StateType.FAILED
+
+        def alert_done() -> Execution | None:
+            alerts = [e for e in engine.executions_of("alert_on_failure") if e.state.current.is_terminated()]
+            return next((e for e in alerts if receiver.payloads("slack")), None)
+
+        alert = engine.wait_for(alert_done, what="the alert execution")
+        assert task_states(alert) == {"send_alert": "SUCCESS"}
+    assert not receiver.errors
+    (message,) = receiver.payloads("slack")
+    assert message["channel"] == "#general"
+    assert f"/executions/e2e/alert_source/{source_id}|[e2e] alert_source ➛ FAILED>*" in message["text"]
+    assert "Failed on task `load` after 0:" in message["text"]
+    fields = {item["title"]: item["value"] for item in message["attachments"][0]["fields"]}
+    assert fields["Execution"] == source_id and fields["Label team"] == "data"
