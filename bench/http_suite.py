@@ -119,6 +119,7 @@ def _py_spy(assembly: Assembly, directory: Path, label: str, seconds: float) -> 
                 str(directory / f"{label}-{name}.txt"),
                 "--nonblocking",
                 "--threads",
+                "--gil",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -162,8 +163,8 @@ def run_assembly(name: str, args: argparse.Namespace, workdir: Path, infra: Infr
                 assembly.check_alive()
                 machine = cpu.describe()
                 print(
-                    f"{name} {workload.name} {result.describe()}\n    {machine}"
-                    + (f"\n    {lag}" if lag else ""),
+                    f"{name} {workload.name} {result.describe()}\n    {result.describe_stages()}"
+                    f"\n    {machine}" + (f"\n    {lag}" if lag else ""),
                     flush=True,
                 )
                 rows.append(
