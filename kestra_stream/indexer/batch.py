@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import structlog
 
 from kestra_stream.indexer._projection import UnreadableRecordError, collapse, project
 from kestra_stream.indexer.metrics import IndexerMetrics, default_metrics
-from kestra_stream.indexer.records import SourceRecord
+from kestra_stream.indexer.records import EXECUTION_STATES, SourceRecord
 from kestra_stream.repository.writes import BulkWriter, RepositoryUnavailableError, WriteOp
 
 log = structlog.get_logger(__name__)
@@ -62,16 +63,7 @@ class BatchIndexer:
         self._clock = clock
 
     async def index(self, records: Sequence[SourceRecord], commit: Commit) -> BatchReport:
-        ops: list[WriteOp] = []
-        unreadable = 0
-        for record in records:
-            self._metrics.message_in.labels(record.topic).inc()
-            try:
-                ops.extend(project(record))
-            except UnreadableRecordError as error:
-                unreadable += 1
-                self._metrics.message_failed.labels(record.topic).inc()
-                log.warning("indexer.unreadable_record", error=str(error))
+        ops, unreadable = self._project(records)
         writes = collapse(ops)
         written, conflicts, rejected, attempts = await self._write(writes, len(records))
         result = commit()
@@ -87,6 +79,35 @@ class BatchIndexer:
             unreadable=unreadable,
             attempts=attempts,
         )
+
+    def _project(self, records: Sequence[SourceRecord]) -> tuple[list[WriteOp], int]:
+        """The writes of a batch, newest record first so that an execution's older snapshots in the
+        same batch are never parsed: only its newest readable one can win :func:`collapse`. (A
+        tombstone there projects to nothing, so the snapshot before it is still indexed.)"""
+        ops: list[list[WriteOp]] = []
+        unreadable = 0
+        projected: set[bytes] = set()
+        seen: Counter[str] = Counter()
+        failed: Counter[str] = Counter()
+        for record in reversed(records):
+            seen[record.topic] += 1
+            key = record.key if record.topic == EXECUTION_STATES and record.value is not None else None
+            if key is not None and key in projected:
+                continue
+            try:
+                ops.append(project(record))
+            except UnreadableRecordError as error:
+                unreadable += 1
+                failed[record.topic] += 1
+                log.warning("indexer.unreadable_record", error=str(error))
+                continue
+            if key is not None:
+                projected.add(key)
+        for topic, count in seen.items():  # one labelled update per topic: labels() is not free
+            self._metrics.message_in.labels(topic).inc(count)
+        for topic, count in failed.items():
+            self._metrics.message_failed.labels(topic).inc(count)
+        return [op for group in reversed(ops) for op in group], unreadable
 
     async def _write(self, writes: list[WriteOp], records: int) -> tuple[int, int, int, int]:
         written = conflicts = rejected = attempts = 0
