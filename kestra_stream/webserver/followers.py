@@ -53,6 +53,10 @@ class _Subscriptions(Generic[T]):
 
         return remove
 
+    def has(self, key: str) -> bool:
+        with self._lock:
+            return key in self._by_key
+
     def notify(self, key: str, item: T) -> None:
         with self._lock:
             callbacks = list(self._by_key.get(key, ()))
@@ -238,7 +242,10 @@ class FlowView(_Follower):
 class ExecutionStates(_Follower):
     """The newest snapshot of recently changed executions (a bounded, time-limited local view) and
     subscriptions by execution id. Reads prefer this view for ``ttl`` seconds after a change, so a
-    client sees its own POST and the states that follow before the indexer has written them."""
+    client sees its own POST and the states that follow before the indexer has written them.
+
+    A snapshot is kept as the record's bytes and decoded only when read or when someone subscribed
+    to its execution: most states of a busy server are superseded before anybody asks for them."""
 
     name = "execution-states"
 
@@ -247,7 +254,7 @@ class ExecutionStates(_Follower):
         self._capacity = capacity
         self._ttl = ttl
         self._lock = threading.Lock()
-        self._recent: OrderedDict[str, tuple[float, Execution]] = OrderedDict()
+        self._recent: OrderedDict[str, tuple[float, Execution | bytes]] = OrderedDict()
         self._subscriptions: _Subscriptions[Execution] = _Subscriptions()
 
     def handle(self, record: Record) -> None:
@@ -255,22 +262,43 @@ class ExecutionStates(_Follower):
             if record.key is not None:
                 self.forget(record.key.decode())
             return
-        self.remember(execution_from_bytes(record.value))
+        if record.key is None:  # the executor keys its changelog by execution id: never seen
+            self.remember(execution_from_bytes(record.value))
+            return
+        execution_id = record.key.decode()
+        if self._subscriptions.has(execution_id):
+            self.remember(execution_from_bytes(record.value))
+        else:
+            self._keep(execution_id, record.value)
 
     def remember(self, execution: Execution) -> None:
+        self._keep(execution.id, execution)
+        self._subscriptions.notify(execution.id, execution)
+
+    def _keep(self, execution_id: str, snapshot: Execution | bytes) -> None:
         with self._lock:
-            self._recent[execution.id] = (time.monotonic(), execution)
-            self._recent.move_to_end(execution.id)
+            self._recent[execution_id] = (time.monotonic(), snapshot)
+            self._recent.move_to_end(execution_id)
             while len(self._recent) > self._capacity:
                 self._recent.popitem(last=False)
-        self._subscriptions.notify(execution.id, execution)
 
     def get(self, execution_id: str) -> Execution | None:
         with self._lock:
             found = self._recent.get(execution_id)
         if found is None or time.monotonic() - found[0] > self._ttl:
             return None
-        return found[1]
+        at, snapshot = found
+        if isinstance(snapshot, Execution):
+            return snapshot
+        try:
+            execution = execution_from_bytes(snapshot)
+        except Exception as error:  # the repository answers instead
+            log.warning("follower.unreadable", topic="execution-states", error=str(error))
+            return None
+        with self._lock:
+            if self._recent.get(execution_id) is found:  # not replaced meanwhile: keep it decoded
+                self._recent[execution_id] = (at, execution)
+        return execution
 
     def forget(self, execution_id: str) -> None:
         with self._lock:
