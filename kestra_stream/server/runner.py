@@ -448,11 +448,14 @@ class Server:
         if kind == "memory":
             return WorkerControlPlane(producer=producer, repository=lambda: self._repository)
         config = self._config
-        return WorkerControlPlane(
-            producer=producer,
-            repository=lambda: ElasticsearchRepository.from_config(config),
-            owns_repository=True,
-        )
+
+        def elasticsearch() -> ElasticsearchRepository:
+            # imported here: only a worker running a control-plane task loads the client library
+            from kestra_stream.repository import ElasticsearchRepository
+
+            return ElasticsearchRepository.from_config(config)
+
+        return WorkerControlPlane(producer=producer, repository=elasticsearch, owns_repository=True)
 
     def _storage(self) -> Storage:
         config = self._config
