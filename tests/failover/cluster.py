@@ -7,6 +7,7 @@ open-loop webhook load and a follower of ``execution-states``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import subprocess
@@ -119,17 +120,22 @@ class Sent:
 
 
 class WebhookLoad:
-    """Open loop: one POST every ``1 / rate`` seconds whatever the answers, each on its own task."""
+    """Open loop: one POST every ``1 / rate`` seconds whatever the answers, each on its own task,
+    for ``seconds`` or until :meth:`stop`."""
 
-    def __init__(self, *, url: str, per_minute: float, seconds: float) -> None:
+    def __init__(self, *, url: str, per_minute: float, seconds: float = float("inf")) -> None:
         self._url = url
         self._interval = 60.0 / per_minute
-        self._count = int(seconds * per_minute / 60.0)
+        self._seconds = seconds
+        self._stopping = threading.Event()
         self.sent: list[Sent] = []
         self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="load", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
@@ -140,8 +146,11 @@ class WebhookLoad:
         async with aiohttp.ClientSession(timeout=timeout, headers={"Authorization": AUTH}) as session:
             start = time.monotonic()
             tasks = []
-            for index in range(self._count):
-                delay = start + index * self._interval - time.monotonic()
+            for index in itertools.count():
+                due = start + index * self._interval
+                if due - start >= self._seconds or self._stopping.is_set():
+                    break
+                delay = due - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 tasks.append(asyncio.create_task(self._post(session, index)))
