@@ -17,6 +17,7 @@ from kestra_stream.runtime.process_services import WorkerServices, bind_worker_s
 from kestra_stream.storage import LocalStorage, namespace_file, read_bytes
 from kestra_stream.webserver.followers import FlowView
 from tests.plugin_families.git_server import TOKEN, USERNAME, GitServer, git_server
+from tests.plugin_families.ssh_server import PASSPHRASE, ssh_server
 
 from .conftest import MakeContext
 from .test_basic_tasks import task
@@ -205,3 +206,20 @@ def test_push_flows_writes_the_namespace_flows_to_git(
     assert (checkout / "_flows/sub/c.yml").is_file() and not (checkout / "_flows/old.yml").exists()
     assert server.log("dest", branch="kestra")[0].endswith("|Add flows from prod namespace")
     assert outputs["commitId"]
+
+
+def test_clone_over_ssh_with_a_passphrase_protected_key(
+    server: GitServer, tmp_path: Path, ctx: TaskRunContext, sink: CollectingSink
+) -> None:
+    server.create("ssh", files={"README.md": "over ssh\n"})
+    with ssh_server(tmp_path / "ssh") as ssh:
+        url = ssh.url(server.root / "ssh.git")
+        key = {"privateKey": ssh.private_key}
+        outputs = run_task(task({"type": f"{G}.Clone", "url": url, **key, "passphrase": PASSPHRASE}), ctx)
+        assert (Path(outputs["directory"]) / "README.md").read_text() == "over ssh\n"
+        wrong = task({"type": f"{G}.Clone", "url": url, **key, "passphrase": "not-it", "directory": "x"})
+        with pytest.raises(TaskFailure, match="Permission denied") as failure:
+            run_task(wrong, ctx)
+    message = str(failure.value)
+    assert "not-it" not in message and "PRIVATE KEY" not in message and PASSPHRASE not in message
+    assert all(PASSPHRASE not in line and "PRIVATE KEY" not in line for line in sink.messages())
