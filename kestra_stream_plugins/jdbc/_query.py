@@ -22,6 +22,7 @@ import orjson
 from pydantic import Field, field_validator
 
 from kestra_stream.models.document import KestraModel
+from kestra_stream.models.payload import Payload
 from kestra_stream.plugins.base import dynamic
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.runtime.cancellation import current_token
@@ -41,6 +42,19 @@ class FetchType(StrEnum):
     FETCH = "FETCH"
     STORE = "STORE"
     NONE = "NONE"
+
+
+class QueryOutputs(Payload):
+    """Kestra's ``AbstractJdbcBaseQuery.Output``."""
+
+    row: dict[str, Any] | None = Field(None, description="The first row (fetchType FETCH_ONE).")
+    rows: list[dict[str, Any]] | None = Field(None, description="Every row (fetchType FETCH).")
+    uri: str | None = Field(None, description="The ION file of the rows in internal storage (STORE).")
+    size: int | None = Field(None, description="The number of rows fetched or stored.")
+
+
+class QueriesOutputs(Payload):
+    outputs: list[QueryOutputs] = Field(description="One output per statement returning rows.")
 
 
 class DatabaseError(Exception):

@@ -26,6 +26,8 @@ from kestra_stream.runtime.workdir import local_target, write_input_files
 from kestra_stream.scheduler.plugins import TriggerRunContext
 from kestra_stream_plugins.jdbc._query import (
     JdbcQueryProperties,
+    QueriesOutputs,
+    QueryOutputs,
     ResultSet,
     Session,
     driver_errors,
@@ -179,6 +181,20 @@ class DuckDbProperties(JdbcQueryProperties):
             session.close()
 
 
+class DuckDbQueryOutputs(QueryOutputs):
+    output_files: dict[str, str] | None = Field(None, description="The `outputFiles`, name -> kestra:// URI.")
+    database_uri: str | None = Field(
+        None, description="The database file in internal storage (outputDbFile)."
+    )
+
+
+class DuckDbQueriesOutputs(QueriesOutputs):
+    output_files: dict[str, str] | None = Field(None, description="The `outputFiles`, name -> kestra:// URI.")
+    database_uri: str | None = Field(
+        None, description="The database file in internal storage (outputDbFile)."
+    )
+
+
 class _DuckDbTask(RunnableTask, DuckDbProperties):
     input_files: dict[str, Any] | str | None = dynamic(
         None, description="Files written to the working directory first (name -> content or kestra:// URI)."
@@ -239,6 +255,8 @@ class _DuckDbTask(RunnableTask, DuckDbProperties):
 class Query(_DuckDbTask):
     """Run SQL on DuckDB (``io.kestra.plugin.jdbc.duckdb.Query``); the outputs of its last statement."""
 
+    outputs_model = DuckDbQueryOutputs
+
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         return self._run(
             ctx,
@@ -250,6 +268,8 @@ class Query(_DuckDbTask):
 
 class Queries(_DuckDbTask):
     """Run several SQL statements on DuckDB, in one transaction unless ``transaction: false``."""
+
+    outputs_model = DuckDbQueriesOutputs
 
     transaction: bool = Field(True, description="All statements in one transaction, rolled back on error.")
 
@@ -264,6 +284,8 @@ class Queries(_DuckDbTask):
 
 class Trigger(PollingTrigger, DuckDbProperties):
     """Poll a DuckDB query every ``interval``; an execution when it returns rows."""
+
+    outputs_model = QueryOutputs
 
     def evaluate(self, ctx: TriggerRunContext) -> dict[str, Any] | None:
         self._warn_credentials(ctx.warn)

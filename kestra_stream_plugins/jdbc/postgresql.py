@@ -27,6 +27,7 @@ from psycopg.postgres import types as pg_types
 from psycopg.types.json import Jsonb
 from pydantic import Field
 
+from kestra_stream.models.payload import Payload
 from kestra_stream.plugins.base import PollingTrigger, RunnableTask, dynamic
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.core._values import as_list, as_text
@@ -36,6 +37,8 @@ from kestra_stream_plugins.jdbc._query import (
     DatabaseError,
     JdbcConnection,
     JdbcQueryProperties,
+    QueriesOutputs,
+    QueryOutputs,
     ResultSet,
     Session,
     driver_errors,
@@ -385,6 +388,8 @@ class PostgresProperties(JdbcQueryProperties, PostgresConnection):
 class Query(RunnableTask, PostgresProperties):
     """Run one SQL statement on PostgreSQL (``io.kestra.plugin.jdbc.postgresql.Query``)."""
 
+    outputs_model = QueryOutputs
+
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         return run_query_task(
             self, ctx, lambda transactional: self._session(ctx.render, transactional), percent_placeholders
@@ -393,6 +398,8 @@ class Query(RunnableTask, PostgresProperties):
 
 class Queries(RunnableTask, PostgresProperties):
     """Run several SQL statements on PostgreSQL, in one transaction unless ``transaction: false``."""
+
+    outputs_model = QueriesOutputs
 
     transaction: bool = Field(True, description="All statements in one transaction, rolled back on error.")
 
@@ -408,6 +415,8 @@ class Queries(RunnableTask, PostgresProperties):
 
 class Trigger(PollingTrigger, PostgresProperties):
     """Poll a PostgreSQL query every ``interval``; an execution when it returns rows."""
+
+    outputs_model = QueryOutputs
 
     def evaluate(self, ctx: TriggerRunContext) -> dict[str, Any] | None:
         return evaluate_trigger(
@@ -506,8 +515,19 @@ class _Copy(RunnableTask, PostgresConnection):
             raise TaskFailure(str(error)) from None
 
 
+class CopyInOutputs(Payload):
+    row_count: int = Field(description="The rows copied into the table.")
+
+
+class CopyOutOutputs(Payload):
+    uri: str = Field(description="The copied rows' file in internal storage.")
+    row_count: int = Field(description="The rows copied.")
+
+
 class CopyIn(_Copy):
     """Load a file of internal storage into a table (``COPY ... FROM STDIN``); output ``rowCount``."""
+
+    outputs_model = CopyInOutputs
 
     from_: str = dynamic(alias="from", description="The file's kestra:// URI.")
 
@@ -529,6 +549,8 @@ class CopyIn(_Copy):
 
 class CopyOut(_Copy):
     """Copy a table or a query's rows into internal storage (``COPY ... TO STDOUT``)."""
+
+    outputs_model = CopyOutOutputs
 
     sql: str | None = dynamic(None, description="A SELECT, VALUES, or INSERT/UPDATE/DELETE ... RETURNING.")
 

@@ -24,6 +24,8 @@ from kestra_stream.runtime.workdir import write_input_files
 from kestra_stream.scheduler.plugins import TriggerRunContext
 from kestra_stream_plugins.jdbc._query import (
     JdbcQueryProperties,
+    QueriesOutputs,
+    QueryOutputs,
     ResultSet,
     Session,
     driver_errors,
@@ -169,6 +171,18 @@ def _zone(zone_id: Any) -> dt.tzinfo:
         raise TaskFailure(str(error)) from None
 
 
+class SqliteQueryOutputs(QueryOutputs):
+    database_uri: str | None = Field(
+        None, description="The database file in internal storage (outputDbFile)."
+    )
+
+
+class SqliteQueriesOutputs(QueriesOutputs):
+    database_uri: str | None = Field(
+        None, description="The database file in internal storage (outputDbFile)."
+    )
+
+
 class _SqliteTask(RunnableTask, SqliteProperties):
     sqlite_file: str | None = dynamic(
         None, description="A database file of internal storage, copied under the URL's file name first."
@@ -199,6 +213,8 @@ class _SqliteTask(RunnableTask, SqliteProperties):
 class Query(_SqliteTask):
     """Run one SQL statement on a SQLite database (``io.kestra.plugin.jdbc.sqlite.Query``)."""
 
+    outputs_model = SqliteQueryOutputs
+
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         url = self._prepare_file(ctx)
         outputs = run_query_task(
@@ -212,6 +228,8 @@ class Query(_SqliteTask):
 
 class Queries(_SqliteTask):
     """Run several SQL statements, in one transaction unless ``transaction: false``."""
+
+    outputs_model = SqliteQueriesOutputs
 
     transaction: bool = Field(True, description="All statements in one transaction, rolled back on error.")
 
@@ -230,6 +248,8 @@ class Queries(_SqliteTask):
 class Trigger(PollingTrigger, SqliteProperties):
     """Poll a SQLite query every ``interval``; an execution when it returns rows (``trigger.row``,
     ``trigger.rows`` or ``trigger.uri``, and ``trigger.size``)."""
+
+    outputs_model = QueryOutputs
 
     def evaluate(self, ctx: TriggerRunContext) -> dict[str, Any] | None:
         self._warn_credentials(ctx.warn)

@@ -86,3 +86,24 @@ async def test_sqlite_trigger_fires_with_a_stored_file(api: Api, unique: str, tm
         and variables["uri"].startswith("kestra:///")
         and variables["uri"].endswith(".ion")
     )
+
+
+async def test_jdbc_plugins_are_listed_with_their_schema(api: Api) -> None:
+    groups = await api.json("GET", "/api/v1/plugins")
+    tasks = {task for group in groups for task in group.get("tasks", [])}
+    triggers = {trigger for group in groups for trigger in group.get("triggers", [])}
+    for database, kinds in {
+        "sqlite": ("Query", "Queries"),
+        "duckdb": ("Query", "Queries"),
+        "postgresql": ("Query", "Queries", "CopyIn", "CopyOut"),
+    }.items():
+        assert {f"io.kestra.plugin.jdbc.{database}.{kind}" for kind in kinds} <= tasks
+        assert f"io.kestra.plugin.jdbc.{database}.Trigger" in triggers
+    doc = (await api.json("GET", "/api/v1/plugins/io.kestra.plugin.jdbc.postgresql.Query"))["schema"]
+    definitions = doc["$defs"]
+    properties = definitions[doc["properties"]["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert {"url", "fetchType", "fetchSize", "parameters", "timeZoneId", "afterSQL", "sslMode"} <= set(
+        properties
+    )
+    outputs = definitions[doc["outputs"]["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert {"row", "rows", "uri", "size"} <= set(outputs)

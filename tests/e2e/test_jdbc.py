@@ -240,3 +240,13 @@ def test_postgresql_timeout_cancels_the_running_statement(engine: Engine, pg_sec
                 break
             time.sleep(0.2)
         assert running == (0,), "the statement still runs on the server after the task's timeout"
+
+
+def test_database_files_travel_through_internal_storage(engine: Engine, tmp_path: Path) -> None:
+    database = tmp_path / "trips.db"  # a relative name would be the worker's directory, as in Kestra
+    done = engine.wait_done(engine.run("jdbc_db_files", inputs={"db": str(database)}))
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    assert _outputs(done, "create_trips_table")["databaseUri"].startswith("kestra:///")
+    assert _outputs(done, "read_trips")["row"] == {"trips": 2, "passengers": 3}
+    assert _outputs(done, "duck_create")["outputs"] == [{"row": {"n": 4}, "size": 1}]
+    assert _outputs(done, "duck_read")["row"] == {"total": 6}
