@@ -47,6 +47,13 @@ async def _run_done(api: Api, namespace: str, flow_id: str, inputs: dict[str, An
     return await api.wait_state(created["id"], "SUCCESS", "FAILED", "WARNING", "KILLED", timeout=60)
 
 
+async def _failure(api: Api, execution: dict[str, Any]) -> Any:
+    """What failed: the task run states and the execution's WARN/ERROR lines (once indexed)."""
+    logs = await api.eventually(f"{MAIN}/logs/{execution['id']}?minLevel=WARN", lambda body: len(body) > 0)
+    states = {run["taskId"]: run["state"]["current"] for run in execution["taskRunList"]}
+    return states, [entry["message"] for entry in logs]
+
+
 def _outputs(execution: dict[str, Any], task_id: str) -> dict[str, Any]:
     for run in execution["taskRunList"]:
         if run["taskId"] == task_id:
@@ -109,8 +116,7 @@ tasks:
     endDate: "{{{{ now() }}}}"
 """)
     done = await _run_done(api, unique, "admin", inputs={"target": talked["id"]})
-    logs = await api.json("GET", f"{MAIN}/logs/{done['id']}?minLevel=WARN")
-    assert done["state"]["current"] == "SUCCESS", [entry["message"] for entry in logs]
+    assert done["state"]["current"] == "SUCCESS", await _failure(api, done)
     # shapes recorded from Kestra 1.3.31 (../shared/kestra-reference/run.sh)
     assert _outputs(done, "counts") == {
         "results": [{"namespace": unique, "flowId": "talk", "count": 1}],
@@ -167,8 +173,7 @@ tasks:
         lambda body: body["total"] == 1,
     )
     done = await _run_done(api, unique, "resumer", inputs={"target": paused["id"]})
-    logs = await api.json("GET", f"{MAIN}/logs/{done['id']}?minLevel=WARN")
-    assert done["state"]["current"] == "SUCCESS", [entry["message"] for entry in logs]
+    assert done["state"]["current"] == "SUCCESS", await _failure(api, done)
     resumed = await api.wait_state(paused["id"], "SUCCESS", timeout=60)
     assert _outputs(resumed, "after") == {"value": "resumed"}
     missing = await _run_done(api, unique, "resumer", inputs={"target": "nope"})
@@ -268,6 +273,7 @@ tasks:
     flowId: producer
     endDate: "{{{{ now() }}}}"
     states: [SUCCESS]
+    batchSize: 1
 """)
     done = await _run_done(api, unique, "purge")
     assert done["state"]["current"] == "SUCCESS", done["taskRunList"]

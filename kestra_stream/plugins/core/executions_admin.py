@@ -11,6 +11,7 @@ from pydantic import Field
 
 from kestra_stream.executor.messages import PurgeExecution, ResumeExecution
 from kestra_stream.models.document import KestraModel
+from kestra_stream.models.execution import Execution
 from kestra_stream.models.state import StateType
 from kestra_stream.plugins.base import RunnableTask, dynamic
 from kestra_stream.plugins.context import RunContext
@@ -139,6 +140,25 @@ class PurgeExecutions(RunnableTask):
     purge_metric: bool = True
     purge_storage: bool = True
     batch_size: int = Field(100, ge=1)
+    """Executions whose logs and metrics are deleted in one bulk request."""
+
+    def _purge_batch(self, ctx: RunContext, batch: list[Execution], counts: dict[str, int]) -> None:
+        control = control_plane(ctx)
+        ids = tuple(execution.id for execution in batch)
+        by_executions = request([Filter(field=F.EXECUTION_ID, op=Op.IN, value=ids)])
+        if self.purge_log:
+            counts["logsCount"] += control.delete_logs(by_executions)
+        if self.purge_metric:
+            counts["metricsCount"] += control.delete_metrics(by_executions)
+        for execution in batch:
+            if self.purge_storage:
+                prefix = "kestra://" + execution_prefix(
+                    namespace=execution.namespace, flow_id=execution.flow_id, execution_id=execution.id
+                )
+                counts["storagesCount"] += len(storage_services(ctx).storage.delete_prefix(prefix))
+            if self.purge_execution:
+                counts["executionsCount"] += int(control.delete_execution(execution.id))
+                control.send_execution_message(PurgeExecution(execution_id=execution.id))
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         control = control_plane(ctx)
@@ -147,9 +167,7 @@ class PurgeExecutions(RunnableTask):
             raise TaskFailure(
                 "You need to provide the `namespace` property to purge the executions of a flow"
             )
-        filters = date_range(
-            F.START_DATE, rendered_date(ctx, self.start_date), rendered_date(ctx, self.end_date)
-        )
+        filters = _started_between(ctx, self.start_date, self.end_date)
         if namespace is not None:
             op = Op.EQUALS if flow_id is not None else Op.PREFIX
             filters.append(Filter(field=F.NAMESPACE, op=op, value=namespace))
@@ -160,25 +178,12 @@ class PurgeExecutions(RunnableTask):
             filters.append(Filter(field=F.STATE, op=Op.IN, value=states))
         current = str(ctx.variables.get("execution", {}).get("id"))
         counts = {"executionsCount": 0, "logsCount": 0, "storagesCount": 0, "metricsCount": 0}
-        skipped = 0
-        for execution in control.executions(request(filters)):
-            if execution.id == current or not execution.state.current.is_terminated():
-                skipped += 1  # the executor still owns it: it would be indexed again
-                continue
-            by_execution = request([equals(F.EXECUTION_ID, execution.id)])
-            if self.purge_log:
-                counts["logsCount"] += control.delete_logs(by_execution)
-            if self.purge_metric:
-                counts["metricsCount"] += control.delete_metrics(by_execution)
-            if self.purge_storage:
-                storage = storage_services(ctx).storage
-                prefix = "kestra://" + execution_prefix(
-                    namespace=execution.namespace, flow_id=execution.flow_id, execution_id=execution.id
-                )
-                counts["storagesCount"] += len(storage.delete_prefix(prefix))
-            if self.purge_execution:
-                counts["executionsCount"] += int(control.delete_execution(execution.id))
-                control.send_execution_message(PurgeExecution(execution_id=execution.id))
+        matching = list(control.executions(request(filters)))
+        # the executor still owns the others: they would be indexed again
+        purgeable = [e for e in matching if e.id != current and e.state.current.is_terminated()]
+        for start in range(0, len(purgeable), self.batch_size):
+            self._purge_batch(ctx, purgeable[start : start + self.batch_size], counts)
+        skipped = len(matching) - len(purgeable)
         if skipped:
             ctx.logger.warn(f"{skipped} execution(s) not terminated (or the current one) were not purged")
         return counts
