@@ -10,12 +10,15 @@ from kestra_stream.plugins.context import RunContext
 from kestra_stream.runtime.errors import TaskFailure
 from kestra_stream.storage import safe_relative_path
 from kestra_stream_plugins.git._base import GitTask
+from kestra_stream_plugins.git._outputs import CloneOutputs
 
 
 class Clone(GitTask):
     """Clone a repository (`url`, `branch`, `depth` default 1) into the task's working directory or its
     `directory`; use it in a WorkingDirectory so the next tasks see the files. Authentication:
     `username`/`password` (a token) over HTTP(S), `privateKey`/`passphrase` over SSH."""
+
+    outputs_model = CloneOutputs
 
     directory: str | None = dynamic(None)
     branch: str | None = dynamic(None)

@@ -18,6 +18,7 @@ from kestra_stream.runtime.workdir import glob_regex
 from kestra_stream.storage import namespace_file, read_bytes
 from kestra_stream_plugins.git._base import GitTask
 from kestra_stream_plugins.git._diff import store_diff
+from kestra_stream_plugins.git._outputs import PushNamespaceFilesOutputs, SyncNamespaceFilesOutputs
 from kestra_stream_plugins.git._push import PushTask
 
 
@@ -25,6 +26,8 @@ class SyncNamespaceFiles(GitTask):
     """Sync the files of `gitDirectory` (default `_files`) on `branch` to the namespace files of
     `namespace` (default: this flow's). With `delete: true`, namespace files absent from git are
     removed. `dryRun` only reports. Output `files`: an ION file of `{gitPath, syncState, kestraPath}`."""
+
+    outputs_model = SyncNamespaceFilesOutputs
 
     branch: str | None = dynamic("main")
     namespace: str | None = dynamic(None)
@@ -79,6 +82,8 @@ class PushNamespaceFiles(PushTask):
     default all) to `gitDirectory` (default `_files`) of `branch`, in one commit; with `delete`
     (default true) files no longer in the namespace are removed from git. A rejected push fails the
     task with git's message. Outputs: `commitId`, `commitURL`, `files` (diff)."""
+
+    outputs_model = PushNamespaceFilesOutputs
 
     namespace: str | None = dynamic(None)
     git_directory: str | None = dynamic("_files")

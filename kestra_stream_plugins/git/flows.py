@@ -19,6 +19,7 @@ from kestra_stream.webserver.followers import StoredFlow
 from kestra_stream_plugins.git._base import GitTask
 from kestra_stream_plugins.git._diff import store_diff
 from kestra_stream_plugins.git._flow_store import WorkerFlowStore
+from kestra_stream_plugins.git._outputs import PushFlowsOutputs, SyncFlowsOutputs
 from kestra_stream_plugins.git._push import PushTask
 
 _NAMESPACE_LINE = re.compile(r"(?m)^namespace: (.*)$")
@@ -41,6 +42,8 @@ class SyncFlows(GitTask):
     (same validation, new revision only when the source changed); `delete: true` removes the
     namespace's flows absent from git (never the flow running this task). `dryRun` only reports.
     Output `flows`: an ION file with one `{gitPath, syncState, flowId, namespace, revision}` row each."""
+
+    outputs_model = SyncFlowsOutputs
 
     branch: str | None = dynamic("main")
     target_namespace: str = dynamic()
@@ -151,6 +154,8 @@ class PushFlows(PushTask):
     `delete` (default true) flow files no longer in Kestra are removed. One commit (`commitMessage`,
     `authorName`, `authorEmail`) pushed to `url`; a rejected push fails the task with git's message.
     `dryRun` reports the diff without committing. Outputs: `commitId`, `commitURL`, `flows` (diff)."""
+
+    outputs_model = PushFlowsOutputs
 
     source_namespace: str | None = dynamic(None)
     git_directory: str | None = dynamic("_flows")

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from kestra_stream.models.document import KestraModel
 from kestra_stream.plugins.context import RunContext
 from kestra_stream.plugins.scripts import CommandsTask, InlineScriptTask, ScriptTask
 from kestra_stream.runtime.errors import TaskFailure
@@ -45,8 +46,21 @@ class Language:
         )
 
 
+class ScriptOutputs(KestraModel):
+    """Kestra's ``ScriptOutput``."""
+
+    vars: dict[str, Any] = Field(default_factory=dict, description='Outputs sent with `::{"outputs":...}::`.')
+    exit_code: int = Field(description="The exit code of the process.")
+    output_files: dict[str, str] = Field(
+        default_factory=dict, description="`outputFiles` by name: their URIs."
+    )
+    std_out_line_count: int = Field(0, description="Lines written to stdout.")
+    std_err_line_count: int = Field(0, description="Lines written to stderr.")
+
+
 class LanguageTask(ScriptTask):
     language: ClassVar[Language]
+    outputs_model = ScriptOutputs
 
     def runtime_missing(self, ctx: RunContext) -> bool:
         path = self.environment(ctx, ctx.working_dir, ctx.working_dir).get("PATH", os.defpath)

@@ -43,6 +43,14 @@ async def test_every_family_plugin_is_listed_documented_and_in_the_flow_schema(a
                 name
             )
         assert cls.plugin_type in titles, cls.plugin_type
+        if cls.outputs_model is not None:  # the outputs the editor completes after `outputs.<id>.`
+            assert doc["schema"]["outputs"] is not None, cls.plugin_type
+    git_clone = await api.json("GET", "/api/v1/plugins/io.kestra.plugin.git.Clone")
+    outputs = git_clone["schema"]["$defs"][git_clone["schema"]["outputs"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(outputs["properties"]) == {"directory"}
+    ruby = await api.json("GET", "/api/v1/plugins/io.kestra.plugin.scripts.ruby.Script")
+    outputs = ruby["schema"]["$defs"][ruby["schema"]["outputs"]["$ref"].rsplit("/", 1)[-1]]
+    assert {"vars", "exitCode", "outputFiles"} <= set(outputs["properties"])
 
 
 async def test_flows_of_the_families_validate_with_line_and_path(api: Api, unique: str) -> None:
