@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kestra_stream_plugins.serdes import avro, csv, json, parquet
+from kestra_stream_plugins.serdes import avro, csv, excel, json, parquet, xml
 from kestra_stream_plugins.serdes._base import SERDES
 
 if TYPE_CHECKING:
     from kestra_stream.plugins.registry import PluginRegistry
 
-__all__ = ["avro", "csv", "json", "parquet", "register"]
+__all__ = ["avro", "csv", "excel", "json", "parquet", "register", "xml"]
 
 
 def register(registry: PluginRegistry) -> None:

@@ -27,6 +27,9 @@ from kestra_stream_plugins.serdes._base import (
 from kestra_stream_plugins.serdes.csv import UriOutput
 
 _BATCH_ROWS = 8192
+# A row group is buffered in memory until written: bounded so that a worker stays well under 500 MB.
+MAX_ROW_GROUP_BYTES = 32 * 1024 * 1024
+_DEFAULT_ROW_GROUP_BYTES = 128 * 1024 * 1024
 _PRIMITIVES = {
     "null": pa.null(),
     "boolean": pa.bool_(),
@@ -110,14 +113,21 @@ class IonToParquet(AvroConverterTask):
 
     compression_codec: str = dynamic("GZIP")
     parquet_version: str = dynamic("V2")
-    row_group_size: int | str = dynamic(128 * 1024 * 1024)
+    row_group_size: int | str | None = dynamic(None)
     page_size: int | str = dynamic(1024 * 1024)
     dictionary_page_size: int | str = dynamic(1024 * 1024)
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         codec = rendered_enum(ctx, self.compression_codec, CompressionCodec, "compressionCodec")
         version = rendered_enum(ctx, self.parquet_version, Version, "parquetVersion")
-        row_group_bytes = rendered_int(ctx, self.row_group_size, "rowGroupSize") or 128 * 1024 * 1024
+        row_group_bytes = rendered_int(ctx, self.row_group_size, "rowGroupSize") or _DEFAULT_ROW_GROUP_BYTES
+        if row_group_bytes > MAX_ROW_GROUP_BYTES:
+            if self.row_group_size is not None:
+                ctx.logger.warn(
+                    f"rowGroupSize {row_group_bytes} is above what a worker buffers: "
+                    f"row groups of {MAX_ROW_GROUP_BYTES} bytes are written"
+                )
+            row_group_bytes = MAX_ROW_GROUP_BYTES
         source = self.source(ctx, ".ion")
         schema = self.avro_schema(ctx, source)
         target_schema = arrow_schema(schema)

@@ -15,11 +15,13 @@ def test_serdes_conversions_chain_on_the_worker_and_a_bad_csv_line_goes_to_error
     done = engine.wait_done(engine.run("serdes_roundtrip"))
     states = task_states(done)
     assert states["summary"] == "SUCCESS", states
-    ion_text, csv_text, typed = run_of(done, "summary").outputs["value"].split("|")
+    ion_text, csv_text, typed, from_xml = run_of(done, "summary").outputs["value"].split("|")
     assert ion_text == '{id:"1",name:"Smith, J",amount:"12.50"}\n{id:"2",name:null,amount:"-3"}\n'
     assert csv_text == "id;name;amount\n1;Smith, J;12.50\n2;;-3\n"
     # CSV strings typed by the Avro schema into Parquet, back to ION, to Avro (inferred schema), to ION
     assert typed == '{id:1,name:"Smith, J",amount:12.50}\n{id:2,name:null,amount:-3.00}\n'
+    # then to Excel (numbers are doubles there, as POI reads them), to XML and back (org.json typing)
+    assert from_xml == '{id:1.0,name:"Smith, J",amount:12.5}\n{id:2.0,name:"",amount:-3.0}\n'
     assert states["bad_csv_to_ion"] == "FAILED" and states["report"] == "SUCCESS"
     report = run_of(done, "report").outputs["value"]
     assert "field count mismatch) at line 2: Expected 2, got 3 fields" in report, report

@@ -54,10 +54,10 @@ def put(ctx: TaskRunContext, name: str, data: bytes) -> str:
     return ctx.storage.put(SOURCE + name, data)
 
 
-def put_ion(ctx: TaskRunContext, rows: list[Any]) -> str:
+def put_ion(ctx: TaskRunContext, rows: list[Any], name: str = "rows.ion") -> str:
     buffer = io.BytesIO()
     ion.write_ion(buffer, rows)
-    return put(ctx, "rows.ion", buffer.getvalue())
+    return put(ctx, name, buffer.getvalue())
 
 
 def ion_rows(ctx: TaskRunContext, uri: str) -> list[Any]:
@@ -259,7 +259,7 @@ def test_csv_strings_are_converted_to_the_schema_types(ctx: TaskRunContext, writ
     ]
 
 
-def test_schema_inferred_when_absent_and_parquet_options(ctx: TaskRunContext) -> None:
+def test_schema_inferred_when_absent_and_parquet_options(ctx: TaskRunContext, sink: CollectingSink) -> None:
     rows = [{"a": 1, "b": "x", "c": None, "d": dt.date(2024, 1, 1)}, {"a": 2, "b": None, "c": 1.5, "d": None}]
     uri = put_ion(ctx, rows)
     for codec in ("SNAPPY", "ZSTD", "UNCOMPRESSED"):
@@ -270,6 +270,9 @@ def test_schema_inferred_when_absent_and_parquet_options(ctx: TaskRunContext) ->
         assert ion_rows(ctx, back["uri"]) == rows
     avro = run_task(serdes("avro.AvroWriter", **{"from": uri}), ctx)
     assert ion_rows(ctx, run_task(serdes("avro.AvroReader", **{"from": avro["uri"]}), ctx)["uri"]) == rows
+    big = run_task(serdes("parquet.IonToParquet", **{"from": uri}, rowGroupSize=1024**3), ctx)
+    assert ion_rows(ctx, run_task(serdes("parquet.ParquetToIon", **{"from": big["uri"]}), ctx)["uri"]) == rows
+    assert any("row groups of 33554432 bytes are written" in message for message in sink.messages("WARN"))
     with pytest.raises(TaskFailure, match="`compressionCodec` must be one of"):
         run_task(serdes("parquet.IonToParquet", **{"from": uri}, compressionCodec="LZMA"), ctx)
 
@@ -297,3 +300,64 @@ def test_rows_not_matching_the_schema_fail_or_are_skipped(ctx: TaskRunContext, s
         run_task(serdes("parquet.ParquetToIon", **{"from": uri}), ctx)
     with pytest.raises(TaskFailure, match="not a valid Avro file"):
         run_task(serdes("avro.AvroToIon", **{"from": uri}), ctx)
+
+
+def test_excel_round_trip_with_sheets_header_and_typed_cells(
+    ctx: TaskRunContext, sink: CollectingSink
+) -> None:
+    people = put_ion(
+        ctx,
+        [
+            {"name": "Ann", "age": 41, "joined": dt.date(2020, 5, 17), "ok": True},
+            {"name": "Bob", "age": 7.5, "joined": None, "ok": False},
+        ],
+    )
+    other = put_ion(ctx, [["x", 1], ["y", 2]], "raw.ion")
+    written = run_task(serdes("excel.IonToExcel", **{"from": {"People": people, "Raw": other}}), ctx)
+    assert written["uri"].endswith(".xlsx") and sink.metric("records").value == 4
+    read = run_task(serdes("excel.ExcelToIon", **{"from": written["uri"]}, sheetsTitle=["People"]), ctx)
+    assert list(read["uris"]) == ["People"] and read["size"] == 2
+    assert ion_rows(ctx, read["uris"]["People"]) == [
+        {"name": "Ann", "age": 41.0, "joined": dt.datetime(2020, 5, 17, tzinfo=dt.UTC), "ok": True},
+        {"name": "Bob", "age": 7.5, "joined": None, "ok": False},
+    ]
+    raw = run_task(serdes("excel.ExcelReader", **{"from": written["uri"]}, header=False, skipRows=1), ctx)
+    assert ion_rows(ctx, raw["uris"]["Raw"]) == [["y", 2.0]]
+    assert ion_rows(ctx, raw["uris"]["People"])[0][0] == "Ann"
+    with pytest.raises(TaskFailure, match="not an Excel"):
+        run_task(serdes("excel.ExcelToIon", **{"from": people}), ctx)
+
+
+def test_xml_to_ion_as_org_json_and_back(ctx: TaskRunContext) -> None:
+    document = b"""<?xml version="1.0"?>
+<root><items><item id="1"><name>Ann</name><score>1.5</score><active>true</active></item>
+<item id="2"><name>Bob</name><tags>a</tags><tags>b</tags><note lang="en">hi</note></item></items></root>"""
+    uri = put(ctx, "in.xml", document)
+    whole = ion_rows(ctx, run_task(serdes("xml.XmlToIon", **{"from": uri}), ctx)["uri"])
+    assert whole[0]["root"]["items"]["item"][1]["tags"] == ["a", "b"]
+    items = run_task(
+        serdes(
+            "xml.XmlReader",
+            **{"from": uri},
+            query="/root/items/item",
+            parserConfiguration={"forceList": ["name"]},
+        ),
+        ctx,
+    )
+    assert ion_rows(ctx, items["uri"]) == [
+        {"id": 1, "name": ["Ann"], "score": Decimal("1.5"), "active": True},
+        {"id": 2, "name": ["Bob"], "tags": ["a", "b"], "note": {"lang": "en", "content": "hi"}},
+    ]
+    back = run_task(
+        serdes(
+            "xml.IonToXml",
+            **{"from": put_ion(ctx, [{"a": 1, "b": [1, 2], "c": None, "d": dt.date(2024, 1, 2)}])},
+        ),
+        ctx,
+    )
+    assert read_bytes(ctx.storage, back["uri"]).decode() == (
+        "<?xml version='1.0' encoding='UTF-8'?>\n<items>\n  <item>\n    <a>1</a>\n"
+        "    <b>1</b>\n    <b>2</b>\n    <c/>\n    <d>2024-01-02</d>\n  </item>\n</items>\n"
+    )
+    with pytest.raises(TaskFailure, match="not valid XML"):
+        run_task(serdes("xml.XmlToIon", **{"from": put(ctx, "bad.xml", b"<a><b></a>")}), ctx)
