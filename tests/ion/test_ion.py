@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kestra_stream import ion
@@ -172,6 +172,7 @@ _values = st.recursive(
 )
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a shared, loaded machine
 @given(st.lists(_values, max_size=5))
 def test_round_trip_of_any_values(values: list[Any]) -> None:
     buffer = io.BytesIO()
@@ -179,6 +180,7 @@ def test_round_trip_of_any_values(values: list[Any]) -> None:
     assert list(ion.read_ion(io.BytesIO(buffer.getvalue()))) == values
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dictionaries(st.text(max_size=8), st.none() | st.booleans() | st.integers() | st.text(), max_size=6)
 )
