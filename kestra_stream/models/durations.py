@@ -6,6 +6,7 @@ weeks, months and years (whose length depends on the calendar) are rejected, as 
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -65,6 +66,7 @@ def to_timedelta(value: object) -> timedelta:
     raise DurationError(f"invalid duration {value!r}: expected an ISO-8601 duration such as `PT5M`")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # ended states' durations are written again at every state write
 def format_duration(value: timedelta) -> str:
     """Java's ``Duration.toString()``: hours, minutes and seconds only (``PT26H``, ``PT0.25S``, ``PT0S``)."""
     micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
