@@ -39,7 +39,7 @@ class RealKestra:
     process: subprocess.Popen[bytes]
 
     def bench(self, flow: str, **params: Any) -> dict[str, Any]:
-        body = json.dumps({"flow": flow, "timeout_s": 300, **params}).encode()
+        body = json.dumps({"flow": flow, "timeout_s": 180, **params}).encode()
         request = urllib.request.Request(
             self.url + "/peer/bench", data=body, headers={"Content-Type": "application/json"}
         )
