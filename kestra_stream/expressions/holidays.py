@@ -12,8 +12,10 @@ import datetime as dt
 import os
 import threading
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 
 class HolidayCalendarError(ValueError):
@@ -25,6 +27,8 @@ _LOCK = threading.Lock()  # calendars fill their years lazily, on lookup
 
 @lru_cache(maxsize=256)
 def _calendar(country: str, sub_division: str | None) -> holidays.HolidayBase:
+    import holidays  # on first use: every process renders expressions, few ask for holidays
+
     try:
         return holidays.country_holidays(country, subdiv=sub_division)
     except NotImplementedError:

@@ -15,7 +15,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from pydantic import Field
 
 from kestra_stream.plugins.base import PollingTrigger, RunnableTask, dynamic
@@ -80,8 +79,11 @@ class _DuckDbSession:
     def __init__(
         self, database: str, zone: dt.tzinfo, *, transactional: bool, search_path: Path | None
     ) -> None:
+        import duckdb  # here, not at module import: processes that only parse flows do not load it
+
         self._zone = zone
-        with driver_errors(duckdb.Error):
+        self._error = duckdb.Error
+        with driver_errors(self._error):
             self._connection = duckdb.connect(database)
             if search_path is not None:
                 self._connection.execute(
@@ -101,14 +103,14 @@ class _DuckDbSession:
             try:
                 self._connection.execute(f"INSTALL {name} FROM community")
                 self._connection.execute(f"LOAD {name}")
-            except duckdb.Error as error:
+            except self._error as error:
                 warn(
                     f"Failed to install/load DuckDB community extension '{name}', "
                     f"continuing without it: {error}"
                 )
 
     def execute(self, sql: str, parameters: Sequence[Any] | None, *, fetch_size: int) -> ResultSet | None:
-        with driver_errors(duckdb.Error):
+        with driver_errors(self._error):
             kinds = {statement.type.name for statement in self._connection.extract_statements(sql)}
             cursor = self._connection.execute(sql, list(parameters) if parameters is not None else None)
         description = cursor.description
@@ -120,18 +122,18 @@ class _DuckDbSession:
         return ResultSet(
             columns=[column[0] for column in description],
             converters=_converters(description, self._zone),
-            batches=guarded_batches(cursor.fetchmany, duckdb.Error),
+            batches=guarded_batches(cursor.fetchmany, self._error),
         )
 
     def commit(self) -> None:
         if self._transactional:
-            with driver_errors(duckdb.Error):
+            with driver_errors(self._error):
                 self._connection.commit()
             self._transactional = False
 
     def rollback(self) -> None:
         if self._transactional:
-            with suppress(duckdb.Error):
+            with suppress(self._error):
                 self._connection.rollback()
             self._transactional = False
 
