@@ -205,3 +205,11 @@ def test_foreach_item_restart_behavior_retry_failed_restarts_only_the_failed_bat
         histories = [history.state for history in after[execution_id].state.histories]
         assert (StateType.RESTARTED in histories) == (state is StateType.FAILED)
         assert after[execution_id].state.current is StateType.SUCCESS
+
+
+def test_loop_over_an_ion_file_iterates_once_per_line(engine: Engine) -> None:
+    done = engine.wait_done(engine.run("loop_file"))
+    assert done.state.current is StateType.SUCCESS, task_states(done)
+    values = sorted((run.outputs or {})["value"] for run in runs(done)["ret"])
+    assert values == ["0=first", '1={"name":"second"}', "2=3"]
+    assert (run_of(done, "loop").outputs or {})["iterationCount"] == 3

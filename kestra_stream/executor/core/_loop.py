@@ -19,6 +19,7 @@ from kestra_stream.executor.core._loop_scope import LOOP_ITEMS
 from kestra_stream.executor.core._rendering import iteration_key, render_declared_outputs
 from kestra_stream.executor.core._working import Working
 from kestra_stream.expressions import ExpressionEngine
+from kestra_stream.ion import loads as ion_loads
 from kestra_stream.models.execution import TaskRun
 from kestra_stream.models.state import StateType
 from kestra_stream.models.task_options import LogLevel
@@ -36,10 +37,7 @@ def loop_items(engine: ExpressionEngine, values: Any, context: dict[str, Any]) -
     if isinstance(rendered, str):
         text = rendered.strip()
         if text.startswith(_STORAGE_SCHEMES):
-            raise ValueError(
-                "Loop `values` from an internal-storage file is not implemented in kestra-stream "
-                "(render the file into a list, or use ForEachItem)"
-            )
+            return _file_items(engine, text, context)
         try:
             rendered = orjson.loads(text)
         except orjson.JSONDecodeError as error:
@@ -51,6 +49,18 @@ def loop_items(engine: ExpressionEngine, values: Any, context: dict[str, Any]) -
             raise ValueError("`values` cannot contain null values")
         return [{"value": iteration_key(value)} for value in rendered]
     raise ValueError(f"`values` must be a list or a map, got {type(rendered).__name__}")
+
+
+def _file_items(engine: ExpressionEngine, uri: str, context: dict[str, Any]) -> list[dict[str, Any]]:
+    """An Ion file: one iteration per line (each value coalesced to a string). Read through the
+    engine's ``read()`` service, as the executor's other renderings reach storage."""
+    content = engine.render("{{ read(__loopValuesUri) }}", {**context, "__loopValuesUri": uri})
+    items = []
+    for line in content.splitlines():
+        if line.strip():
+            value = ion_loads(line)
+            items.append({"value": iteration_key(value)})
+    return items
 
 
 def start_loop(working: Working, run: TaskRun, task: Loop) -> TaskRun:

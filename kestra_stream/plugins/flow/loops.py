@@ -99,6 +99,6 @@ class Loop(WithHandlers):
         if fetch_type is LoopFetchType.STORE:
             raise ValueError(
                 "`fetchType: STORE` is not implemented in kestra-stream: iteration outputs stay in the "
-                "execution (use FETCH or AUTO)"
+                "execution (use FETCH, or AUTO which fetches them here)"
             )
         return fetch_type
