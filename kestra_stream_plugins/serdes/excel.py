@@ -145,6 +145,10 @@ class IonToExcel(SerdesTask):
     header: bool | str = dynamic(True)
     styles: bool | str = dynamic(True)
 
+    unsupported_properties: ClassVar[Mapping[str, str]] = {
+        "styles": "not implemented: cells get the workbook's default number and date formats",
+    }
+
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
         rendered = ctx.render(self.from_)
         if isinstance(rendered, Mapping) or (isinstance(rendered, str) and rendered.strip().startswith("{")):
