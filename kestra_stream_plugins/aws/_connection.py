@@ -22,8 +22,15 @@ from kestra_stream_plugins._properties import Renders, rendered_bool, rendered_t
 AWS = Family()
 kestra_type = AWS.kestra_type
 
-# STS role assumption: Kestra's properties, not implemented here (rejected when set, not ignored).
-_UNSUPPORTED = ("sts_role_arn", "sts_role_external_id", "sts_role_session_name", "sts_endpoint_override")
+# Kestra's properties not implemented here (STS role assumption, requester pays): rejected when set.
+_UNSUPPORTED = (
+    "sts_role_arn",
+    "sts_role_external_id",
+    "sts_role_session_name",
+    "sts_role_session_duration",
+    "sts_endpoint_override",
+    "request_payer",
+)
 
 
 class AwsConnection(KestraModel):
@@ -52,7 +59,7 @@ class AwsConnection(KestraModel):
     def client(self, ctx: Renders) -> Minio:
         for name in _UNSUPPORTED:
             if getattr(self, name) is not None:
-                raise TaskFailure(f"`{camel(name)}` (STS role assumption) is not supported by kestra-stream")
+                raise TaskFailure(f"`{camel(name)}` is not supported by kestra-stream's AWS plugins")
         region = rendered_text(ctx, self.region) or None
         endpoint = rendered_text(ctx, self.endpoint_override) or None
         if endpoint:

@@ -91,6 +91,10 @@ class _Listing(KestraModel):
         regexp = rendered_text(ctx, self.regexp)
         pattern = re.compile(regexp) if regexp else None
         limit = rendered_int(ctx, self.max_keys, "maxKeys") or 1000
+        encoding = rendered_text(ctx, self.encoding_type)
+        if encoding not in (None, "", "url"):
+            raise TaskFailure(f"`encodingType` `{encoding}` is not supported: S3 knows only `url`")
+        owner = rendered_text(ctx, self.expected_bucket_owner)
         found: list[dict[str, Any]] = []
         with s3_call("list"):
             listing = client.list_objects(
@@ -100,6 +104,7 @@ class _Listing(KestraModel):
                 start_after=rendered_text(ctx, self.marker) or None,
                 use_api_v1=True,
                 fetch_owner=True,
+                extra_headers={"x-amz-expected-bucket-owner": owner} if owner else None,
             )
             for info in listing:
                 if info.is_dir and delimiter:  # a common prefix, not an object (Kestra lists contents)
