@@ -8,9 +8,10 @@ property of every registered plugin type, and the properties of the option model
   named as a string (``"maxAttempts"``) somewhere in the product's code, or
 * declared in ``unsupported_properties`` of the class that adds it (a WARN line in the execution
   log when a flow sets it, ``executor/core/_unsupported.py``), or
-* in a plugin that warns as a whole (a task runner other than ``Process`` says it runs locally), or
-* PENDING below: being implemented by another item of issue 10 right now (kept as known
-  allowances if still there when that work ends; docs/compatibility.md lists them).
+* in a plugin that warns as a whole (a task runner other than ``Process`` says it runs locally).
+
+(workerGroup, taskCache, Pause onPause, PublicHoliday and restartBehavior were allowed here while
+issue 10 implemented them; all are read by the code now.)
 
 A new property nobody reads fails here until it is implemented or declared unsupported.
 """
@@ -34,22 +35,6 @@ from kestra_stream.plugins.registry import registry
 REPO = Path(__file__).resolve().parents[2]
 # Python packages of the product, and the UI (it reads e.g. an input's `displayName`).
 PRODUCT_SOURCES = (("kestra_stream", "*.py"), ("kestra_stream_plugins", "*.py"), ("ui/src", "*.[tv][su]*"))
-
-# (model class, YAML name) → why it is allowed for now. Each names the issue-10 item that implements
-# it; an entry that becomes implemented (or declared unsupported) fails `test_pending_is_current`.
-PENDING: dict[tuple[str, str], str] = {
-    ("Task", "workerGroup"): "issue 10 bug 6: workerGroup null/blank key and fallback (FAIL, CANCEL, WAIT)",
-    (
-        "Trigger",
-        "workerGroup",
-    ): "issue 10 bug 6: workerGroup null/blank key and fallback (FAIL, CANCEL, WAIT)",
-    ("Task", "taskCache"): "issue 10 bug 9: taskCache (outputs reused within ttl)",
-    ("Pause", "onPause"): "issue 10 bug 9: Pause onPause",
-    ("PublicHoliday", "country"): "issue 10 bug 8: isPublicHoliday / PublicHoliday condition",
-    ("PublicHoliday", "subDivision"): "issue 10 bug 8: isPublicHoliday / PublicHoliday condition",
-    ("Subflow", "restartBehavior"): "issue 10 missing features: restartBehavior RETRY_FAILED",
-    ("ForEachItem", "restartBehavior"): "issue 10 missing features: restartBehavior RETRY_FAILED",
-}
 
 
 @cache
@@ -115,10 +100,6 @@ def _plugin_classes() -> dict[str, type[Plugin]]:
     return found
 
 
-def _pending(model: type[BaseModel], alias: str) -> bool:
-    return any((klass.__name__, alias) in PENDING for klass in model.__mro__)
-
-
 def _unknown(model: type[BaseModel], aliases: list[str], seen: set[type[BaseModel]]) -> Iterator[str]:
     seen.add(model)
     by_alias = {info.alias or name: (name, info) for name, info in model.model_fields.items()}
@@ -127,8 +108,8 @@ def _unknown(model: type[BaseModel], aliases: list[str], seen: set[type[BaseMode
         if alias == "type" or alias not in by_alias:
             continue
         snake, info = by_alias[alias]
-        if alias in unsupported or _warns_as_a_whole(model) or _pending(model, alias):
-            continue  # warned (or pending) as a whole, its option model included
+        if alias in unsupported or _warns_as_a_whole(model):
+            continue  # warned as a whole, its option model included
         if not _read_by_code(snake, alias):
             yield f"{model.__name__}.{alias}"
         for nested in _nested_models(info.annotation):
@@ -161,15 +142,6 @@ def test_rejected_types_are_rejected(type_name: str) -> None:
     definition = {"id": "t", "type": type_name, **REJECTED_TYPES[type_name]}
     with pytest.raises(ValueError):
         registry.resolve(type_name).model_validate(definition)
-
-
-def test_pending_names_real_properties() -> None:
-    """Each allowance names a property that exists (an entry whose property went, must go)."""
-    models = {klass.__name__: klass for cls in _plugin_classes().values() for klass in cls.__mro__}
-    for (model_name, alias), reason in PENDING.items():
-        model = models.get(model_name)
-        assert model is not None and issubclass(model, BaseModel), f"unknown model {model_name} ({reason})"
-        assert alias in {i.alias or n for n, i in model.model_fields.items()}, f"{model_name}.{alias}"
 
 
 @pytest.mark.parametrize(
