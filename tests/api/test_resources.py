@@ -163,8 +163,10 @@ async def test_stats_latest_and_executable_flows(api: Api, unique: str) -> None:
     await api.create_flow(hello_flow(unique))
     created = await api.run(unique, "hello")
     await api.wait_state(created["id"], "SUCCESS")
+    # the SUCCESS state indexed, not only the execution (the index may still hold RUNNING)
     latest = await api.eventually(
-        f"{MAIN}/executions/search?filters[namespace][EQUALS]={unique}", lambda body: body["total"] == 1
+        f"{MAIN}/executions/search?filters[namespace][EQUALS]={unique}&filters[state][EQUALS]=SUCCESS",
+        lambda body: body["total"] == 1,
     )
     assert latest["total"] == 1
     rows = await api.json("POST", f"{MAIN}/executions/latest", json=[{"namespace": unique, "id": "hello"}])
