@@ -22,15 +22,8 @@ from kestra_stream_plugins._properties import Renders, rendered_bool, rendered_t
 AWS = Family()
 kestra_type = AWS.kestra_type
 
-# Kestra's properties not implemented here (STS role assumption, requester pays): rejected when set.
-_UNSUPPORTED = (
-    "sts_role_arn",
-    "sts_role_external_id",
-    "sts_role_session_name",
-    "sts_role_session_duration",
-    "sts_endpoint_override",
-    "request_payer",
-)
+# STS role assumption: Kestra's properties, not implemented here (rejected when set, not ignored).
+_UNSUPPORTED = ("sts_role_arn", "sts_role_external_id", "sts_role_session_name", "sts_endpoint_override")
 
 
 class AwsConnection(KestraModel):
