@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import urllib3
-from minio import Minio
-from minio.credentials.providers import AWSConfigProvider, ChainedProvider, EnvAWSProvider
-from minio.error import InvalidResponseError, S3Error, ServerError
 
 from kestra_stream.models.document import KestraModel
 from kestra_stream.plugins.base import dynamic
@@ -23,6 +20,10 @@ AWS = Family()
 kestra_type = AWS.kestra_type
 
 # STS role assumption: Kestra's properties, not implemented here (rejected when set, not ignored).
+
+if TYPE_CHECKING:
+    from minio import Minio
+
 _UNSUPPORTED = ("sts_role_arn", "sts_role_external_id", "sts_role_session_name", "sts_endpoint_override")
 
 
@@ -50,6 +51,10 @@ class AwsConnection(KestraModel):
     }
 
     def client(self, ctx: Renders) -> Minio:
+        # the client library is imported when a task runs, not when a process loads the plugins
+        from minio import Minio
+        from minio.credentials.providers import AWSConfigProvider, ChainedProvider, EnvAWSProvider
+
         for name in _UNSUPPORTED:
             if getattr(self, name) is not None:
                 raise TaskFailure(f"`{camel(name)}` is not supported by kestra-stream's AWS plugins")
@@ -92,6 +97,8 @@ def camel(name: str) -> str:
 
 def s3_failure(error: Exception, action: str) -> TaskFailure:
     """The server's answer (code and message, never a credential) as the task's failure."""
+    from minio.error import InvalidResponseError, S3Error, ServerError
+
     if isinstance(error, S3Error):
         where = "/".join(part for part in (error.bucket_name, error.object_name) if part)
         return TaskFailure(
@@ -108,6 +115,8 @@ def s3_failure(error: Exception, action: str) -> TaskFailure:
 
 @contextmanager
 def s3_call(action: str) -> Iterator[None]:
+    from minio.error import InvalidResponseError, S3Error, ServerError
+
     try:
         yield
     except (

@@ -11,12 +11,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
-from minio import Minio
-from minio.commonconfig import CopySource
-from minio.deleteobjects import DeleteObject
 from pydantic import BaseModel
 
 from kestra_stream.models.document import KestraModel
@@ -35,6 +32,9 @@ from kestra_stream_plugins._properties import (
     rendered_text,
 )
 from kestra_stream_plugins.aws._connection import AwsConnection, camel, kestra_type, object_json, s3_call
+
+if TYPE_CHECKING:
+    from minio import Minio
 
 _JSON_ARRAY = re.compile(r"^\s*\[.*]\s*$", re.S)
 # Upload properties S3Proxy and MinIO's client do not carry: rejected when set, never ignored.
@@ -157,6 +157,8 @@ def _after_download(
     move_to: CopyObject | None,
 ) -> None:
     """Kestra's ``performAction``: the downloaded objects are deleted, or moved under ``moveTo.key``."""
+    from minio.commonconfig import CopySource
+
     if action is Action.DELETE:
         for item in objects:
             with s3_call("delete"):
@@ -389,6 +391,8 @@ class DeleteList(_S3Task, _Listing):
     error_on_empty: bool | str = dynamic(False)
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
+        from minio.deleteobjects import DeleteObject
+
         client, bucket = self.client(ctx), self.bucket_name(ctx)
         objects = self.objects(ctx, client, bucket)
         if not objects and rendered_bool(ctx, self.error_on_empty, "errorOnEmpty"):
@@ -416,6 +420,8 @@ class Copy(_S3Task):
     delete: bool | str = dynamic(False)
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
+        from minio.commonconfig import CopySource
+
         source_bucket = _required(ctx, self.from_.bucket, "from.bucket")
         source_key = _required(ctx, self.from_.key, "from.key")
         target_bucket = rendered_text(ctx, self.to.bucket) or source_bucket
@@ -424,7 +430,9 @@ class Copy(_S3Task):
         version = rendered_text(ctx, self.from_.version_id) or None
         with s3_call("copy"):
             result = client.copy_object(
-                target_bucket, target_key, CopySource(source_bucket, source_key, version)
+                target_bucket,
+                target_key,
+                CopySource(source_bucket, source_key, version),
             )
             if rendered_bool(ctx, self.delete, "delete"):
                 client.remove_object(source_bucket, source_key)

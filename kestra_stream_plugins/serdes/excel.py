@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zipfile import BadZipFile
 
-import openpyxl  # type: ignore[import-untyped]
-from openpyxl.utils.datetime import to_excel  # type: ignore[import-untyped]
 from pydantic import BaseModel
 
 from kestra_stream.ion import write_ion
@@ -66,6 +64,8 @@ class ExcelToIon(SerdesTask):
     skip_rows: int | str = dynamic(0)
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
+        import openpyxl  # on use: plugin loading stays light
+
         render_value = rendered_enum(ctx, self.value_render, ValueRender, "valueRender")
         render_dates = rendered_enum(ctx, self.date_time_render, DateTimeRender, "dateTimeRender")
         header = rendered_bool(ctx, self.header, "header")
@@ -117,6 +117,8 @@ class ExcelToIon(SerdesTask):
 
 def _cell(value: Any, render_dates: DateTimeRender | None) -> Any:
     """POI's values: numbers are doubles, dates as the render asks."""
+    from openpyxl.utils.datetime import to_excel
+
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float | Decimal):
@@ -150,6 +152,8 @@ class IonToExcel(SerdesTask):
     }
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
+        import openpyxl  # on use: plugin loading stays light
+
         rendered = ctx.render(self.from_)
         if isinstance(rendered, Mapping) or (isinstance(rendered, str) and rendered.strip().startswith("{")):
             sheets = {str(k): as_text(v) for k, v in as_map(rendered, "from").items()}

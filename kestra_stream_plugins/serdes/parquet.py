@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import Any, ClassVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from pydantic import BaseModel
 
 from kestra_stream.plugins.base import dynamic
@@ -26,20 +25,13 @@ from kestra_stream_plugins.serdes._base import (
 )
 from kestra_stream_plugins.serdes.csv import UriOutput
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 _BATCH_ROWS = 8192
 # A row group is buffered in memory until written: bounded so that a worker stays well under 500 MB.
 MAX_ROW_GROUP_BYTES = 32 * 1024 * 1024
 _DEFAULT_ROW_GROUP_BYTES = 128 * 1024 * 1024
-_PRIMITIVES = {
-    "null": pa.null(),
-    "boolean": pa.bool_(),
-    "int": pa.int32(),
-    "long": pa.int64(),
-    "float": pa.float32(),
-    "double": pa.float64(),
-    "bytes": pa.binary(),
-    "string": pa.string(),
-}
 
 
 class CompressionCodec(StrEnum):
@@ -54,17 +46,35 @@ class Version(StrEnum):
     V2 = "V2"
 
 
+@cache
+def _primitives() -> dict[str, pa.DataType]:
+    import pyarrow as pa
+
+    return {
+        "null": pa.null(),
+        "boolean": pa.bool_(),
+        "int": pa.int32(),
+        "long": pa.int64(),
+        "float": pa.float32(),
+        "double": pa.float64(),
+        "bytes": pa.binary(),
+        "string": pa.string(),
+    }
+
+
 def arrow_type(schema: Any) -> pa.DataType:
     """The Parquet (Arrow) type parquet-avro gives an Avro schema node."""
+    import pyarrow as pa  # imported when a conversion runs: plugin loading stays light
+
     if isinstance(schema, list):
         branches = [branch for branch in schema if branch != "null"]
         if len(branches) != 1:
             raise TaskFailure(f"Parquet cannot store the Avro union {schema}: use one type (and null)")
         return arrow_type(branches[0])
     if isinstance(schema, str):
-        if schema not in _PRIMITIVES:
+        if schema not in _primitives():
             raise TaskFailure(f"unsupported Avro type `{schema}` for Parquet")
-        return _PRIMITIVES[schema]
+        return _primitives()[schema]
     logical, kind = schema.get("logicalType"), schema.get("type")
     logical_types = {
         "date": pa.date32(),
@@ -100,6 +110,8 @@ def _nullable(schema: Any) -> bool:
 
 
 def arrow_schema(schema: Mapping[str, Any]) -> pa.Schema:
+    import pyarrow as pa
+
     return pa.schema(
         [pa.field(f["name"], arrow_type(f["type"]), _nullable(f["type"])) for f in schema["fields"]]
     )
@@ -118,6 +130,9 @@ class IonToParquet(AvroConverterTask):
     dictionary_page_size: int | str = dynamic(1024 * 1024)
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         codec = rendered_enum(ctx, self.compression_codec, CompressionCodec, "compressionCodec")
         version = rendered_enum(ctx, self.parquet_version, Version, "parquetVersion")
         row_group_bytes = rendered_int(ctx, self.row_group_size, "rowGroupSize") or _DEFAULT_ROW_GROUP_BYTES
@@ -169,6 +184,8 @@ class IonToParquet(AvroConverterTask):
 
     @staticmethod
     def _batch(rows: list[dict[str, Any]], target: pa.Schema) -> pa.RecordBatch:
+        import pyarrow as pa
+
         try:
             return pa.RecordBatch.from_pylist(rows, schema=target)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
@@ -193,6 +210,9 @@ class ParquetToIon(SerdesTask):
     outputs_model: ClassVar[type[BaseModel] | None] = UriOutput
 
     def run(self, ctx: RunContext) -> Mapping[str, Any]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         source = self.source(ctx, ".parquet")
 
         def rows() -> Iterator[Any]:
