@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -42,14 +43,26 @@ GOALS = (
 )
 
 
-def _create_flow(assembly: Assembly, source: str) -> None:
-    request = urllib.request.Request(
-        assembly.base_url + "/api/v1/main/flows",
-        data=source.encode(),
-        headers={"Content-Type": "application/x-yaml", "Authorization": AUTH},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        response.read()
+def _create_flow(assembly: Assembly, source: str, timeout: float = 60.0) -> None:
+    """``POST /flows``, retried on a 5xx for ``timeout`` s (the cluster's webserver may answer /ping
+    before its repository client is ready)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        request = urllib.request.Request(
+            assembly.base_url + "/api/v1/main/flows",
+            data=source.encode(),
+            headers={"Content-Type": "application/x-yaml", "Authorization": AUTH},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+                return
+        except urllib.error.HTTPError as error:
+            body = error.read()[:300]
+            if error.code < 500 or time.monotonic() > deadline:
+                raise SystemExit(f"{assembly.name}: POST /flows answered {error.code}: {body!r}") from error
+            print(f"   POST /flows answered {error.code} ({body!r}): retrying", flush=True)
+            time.sleep(2)
 
 
 def _flow_source(workload: Workload, assembly: Assembly, topic: str) -> str:
