@@ -261,7 +261,7 @@ def _kestra_row(kestra: RealKestra, workload: Workload, rate: float | str, **par
     states = answer.get("states", {})
     line = (
         f"kestra {workload.name} offered {rate}/min: completed {completed:.0f}/min"
-        f"{' in window' if 'completed_in_window_per_min' in answer else ' overall (n=2000 at once)'}, "
+        f"{' in window' if 'completed_in_window_per_min' in answer else ' overall (1,000 at once)'}, "
         f"p50 {latency.get('p50', float('nan')):.2f}s p95 {latency.get('p95', float('nan')):.2f}s "
         f"max {latency.get('max', float('nan')):.2f}s, states {states}"
     )
@@ -305,6 +305,11 @@ def summary(rows: list[Row]) -> None:
     ceiling = next(
         (row["completed"] for row in rows if row["assembly"] == "kestra" and row["rate"] == "ceiling"), None
     )
+    held_kestra: dict[str, float] = {}
+    for row in rows:
+        kestra_rate = row["assembly"] == "kestra" and row["rate"] != "ceiling"
+        if kestra_rate and row["completed"] >= 0.95 * row["rate"]:
+            held_kestra[row["workload"]] = max(held_kestra.get(row["workload"], 0.0), row["completed"])
     print(f"\ngoals: {GOALS}; b01 >= 2.5x real Kestra's embedded ceiling")
     for assembly in ASSEMBLIES:
         ours = [row["result"] for row in rows if row["assembly"] == assembly]
@@ -321,7 +326,9 @@ def summary(rows: list[Row]) -> None:
             p50 = min((r.percentile(0.5) for r in results), default=float("nan"))
             text = f"{assembly} {workload}: sustained {best:.0f}/min, best p50 {p50:.2f}s"
             if workload == "b01" and ceiling:
-                text += f", {best / ceiling:.2f}x real Kestra's ceiling ({ceiling:.0f}/min)"
+                text += f", {best / ceiling:.2f}x real Kestra's ceiling ({ceiling:.0f}/min, 1,000 at once)"
+            if held_kestra.get(workload):
+                text += f", {best / held_kestra[workload]:.2f}x the best rate real Kestra held"
             print(text)
 
 
