@@ -1,5 +1,5 @@
-"""``/api/v1/plugins``: the installed plugins grouped as Kestra lists them, and JSON schemas for the
-editor (flow schema, one plugin's schema)."""
+"""``/api/v1/plugins`` (Kestra 1.3's path, also under ``/api/v1/main``): the installed plugins
+grouped as Kestra lists them, and JSON schemas for the editor (flow schema, one plugin's schema)."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ async def flow_schema_for_ide(request: web.Request) -> web.Response:
 
 ROUTES = [
     route(
-        "GET", "/plugins", list_plugins, "Installed plugins", "Plugins", scope=Scope.INSTANCE, response=ARRAY
+        "GET", "/plugins", list_plugins, "Installed plugins", "Plugins", scope=Scope.TENANT, response=ARRAY
     ),
     route(
         "GET",
@@ -123,7 +123,7 @@ ROUTES = [
         plugin_icons,
         "Plugin icons",
         "Plugins",
-        scope=Scope.INSTANCE,
+        scope=Scope.TENANT,
         response=OBJECT,
     ),
     route(
@@ -132,7 +132,7 @@ ROUTES = [
         schema_of_type,
         "JSON schema of flows, tasks or triggers",
         "Plugins",
-        scope=Scope.INSTANCE,
+        scope=Scope.TENANT,
         params=(q("arrayOf", "boolean"),),
         response=OBJECT,
         statuses=(200, 404),
@@ -143,7 +143,7 @@ ROUTES = [
         plugin_doc,
         "Documentation and schema of a plugin",
         "Plugins",
-        scope=Scope.INSTANCE,
+        scope=Scope.TENANT,
         params=(q("all", "boolean"),),
         response=OBJECT,
         statuses=(200, 404),

@@ -26,9 +26,13 @@ def test_the_families_register_through_entry_points() -> None:
 
 async def test_every_family_plugin_is_listed_documented_and_in_the_flow_schema(api: Api) -> None:
     groups = await api.json("GET", "/api/v1/plugins")
+    # the tenant path (issue 11's interface) answers the same as Kestra 1.3's instance path
+    assert await api.json("GET", "/api/v1/main/plugins") == groups
     listed = {type_name for group in groups for kind in KINDS for type_name in group[kind]}
     missing = [cls.plugin_type for cls in PLUGINS if cls.plugin_type not in listed]
     assert not missing, missing
+    ruby_main = await api.json("GET", "/api/v1/main/plugins/io.kestra.plugin.scripts.ruby.Script")
+    assert ruby_main["schema"]["type"] == "io.kestra.plugin.scripts.ruby.Script"
     flow_schema = await api.json("GET", "/api/v1/plugins/schemas/FLOW")
     titles = {definition.get("title") for definition in flow_schema["$defs"].values()}
     for cls in PLUGINS:
