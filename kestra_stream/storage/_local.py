@@ -82,14 +82,20 @@ class LocalStorage:
         for file in target.rglob("*"):
             if file.is_file() and not file.name.startswith(".tmp-"):
                 relative = file.relative_to(self._tenant_root).as_posix()
-                found.append(_info(storage_uri("/" + relative), file))
+                try:
+                    found.append(_info(storage_uri("/" + relative), file))
+                except FileNotFoundError:  # deleted by another task since the directory was read
+                    continue
         return sorted(found, key=lambda info: info.uri)
 
     def delete(self, uri: str) -> bool:
         target = self._file(uri)[1]
         if not target.is_file():
             return False
-        target.unlink()
+        try:
+            target.unlink()
+        except FileNotFoundError:  # another task deleted it first
+            return False
         return True
 
     def delete_prefix(self, uri: str) -> builtins.list[str]:
