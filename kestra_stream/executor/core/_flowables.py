@@ -7,6 +7,7 @@ Rules: ``start_flowable`` (If, Switch, ForEach, LoopUntil, groups, Dag), ``conta
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from kestra_stream.executor.core._attempts import conclude_attempt, final_task_run_state
@@ -277,6 +278,7 @@ def fire_pause_timeout(working: Working, run: TaskRun, task: Pause) -> None:
         begin_halt(working, StateType.CANCELLED, kill=True, cascade=True)
         return
     if task.behavior is PauseBehavior.RESUME and enabled(task.tasks):
+        run = _resumed_by_timer(working, run, StateType.RUNNING)
         working.set_run_state(run, StateType.RUNNING)
         return
     final = {
@@ -284,7 +286,13 @@ def fire_pause_timeout(working: Working, run: TaskRun, task: Pause) -> None:
         PauseBehavior.WARN: StateType.WARNING,
         PauseBehavior.FAIL: StateType.FAILED,
     }[task.behavior]
-    working.set_run_state(run, final)
+    working.set_run_state(_resumed_by_timer(working, run, final), final)
+
+
+def _resumed_by_timer(working: Working, run: TaskRun, to: StateType) -> TaskRun:
+    """Kestra's ``resumed`` output after ``pauseDuration``: ``on`` is a local date-time, ``to`` the state."""
+    on = working.now.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
+    return working.set_run_outputs(run, {**(run.outputs or {}), "resumed": {"on": on, "to": to.value}})
 
 
 # -- halting (kill, Exit, cancel) -------------------------------------------------------------------
